@@ -1,0 +1,3 @@
+from podgen.cli import main
+
+main()

@@ -1,0 +1,118 @@
+"""Diagnostics are data: a code, a severity, a message, a place, and maybe a fix.
+
+Formatters (``podgen.formatters``) turn them into text, JSON, SARIF or GitHub
+annotations; the CLI turns them into an exit status.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (use info, warning or error)") from None
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A place in a source file; line and col are 1-based (0 = unknown)."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    @classmethod
+    def of(cls, pos) -> "Span":
+        if pos is None:
+            return cls("", 0, 0)
+        if isinstance(pos, Span):
+            return pos
+        return cls(pos[0], pos[1], pos[2])
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class SourceEdit:
+    """Replace the YAML node that starts at ``span`` with ``value`` (used by ``podgen fix``).
+
+    ``key`` set: the node is a mapping at span and ``value`` is set for that key
+    (``None`` with ``delete=True`` removes the key).
+    """
+
+    span: Span
+    value: object = None
+    key: str | None = None
+    delete: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing ``convert`` changed in the project, shown as old -> new."""
+
+    service: str
+    what: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A repair for a diagnostic.
+
+    ``apply`` mutates the typed project model (what ``convert`` emits);
+    ``source_edits`` rewrite the compose file (what ``podgen fix`` writes).
+    """
+
+    title: str
+    apply: object = None                    # callable(project) -> list[Change]
+    source_edits: tuple = ()
+    safe: bool = True
+
+
+@dataclass(order=True)
+class Diagnostic:
+    span: Span
+    code: str
+    severity: Severity = field(compare=False)
+    message: str = field(compare=False)
+    service: str | None = field(default=None, compare=False)
+    fix: Fix | None = field(default=None, compare=False)
+    notes: tuple = field(default=(), compare=False)
+    name: str = field(default="", compare=False)
+    url: str | None = field(default=None, compare=False)
+
+    def as_dict(self) -> dict:
+        out = {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.label,
+            "message": self.message,
+            "path": self.span.file,
+            "line": self.span.line,
+            "column": self.span.col,
+        }
+        if self.service:
+            out["service"] = self.service
+        if self.notes:
+            out["notes"] = list(self.notes)
+        if self.fix is not None:
+            out["fix"] = {"title": self.fix.title, "safe": self.fix.safe,
+                          "automatic": self.fix.apply is not None}
+        return out

@@ -1,0 +1,142 @@
+"""``.env`` and ``env_file`` parsing with Docker Compose's dotenv rules.
+
+* ``KEY=value`` and ``export KEY=value``; blank lines and ``#`` comments skipped;
+* unquoted values are trimmed, a `` #`` starts an inline comment, ``${VAR}`` expands;
+* ``'single'`` quotes are literal and may span lines;
+* ``"double"`` quotes understand ``\\n \\t \\r \\\\ \\" \\$`` and expand variables;
+* a bare ``KEY`` takes its value from the environment, or is skipped.
+
+Podman's own ``--env-file`` keeps quotes and drops ``export`` lines, which is
+why podgen parses env files itself and never passes them through.
+"""
+from __future__ import annotations
+
+import re
+
+from podgen.errors import InputError
+from podgen.interpolate import Interpolator
+
+_KEY_RE = re.compile(r"[A-Za-z0-9_.\-\[\]]+")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "$": "$$", "'": "'"}
+
+
+def parse_env_text(text: str, path: str, lookup: dict | None = None, *, raw: bool = False) -> dict:
+    """Parse dotenv *text*; *lookup* supplies values for expansion and bare keys."""
+    lookup = lookup or {}
+    result: dict[str, str] = {}
+    i = 0
+    n = len(text)
+
+    def where(idx: int):
+        return (path, text.count("\n", 0, idx) + 1, idx - text.rfind("\n", 0, idx))
+
+    while i < n:
+        # skip whitespace and blank lines
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if i >= n:
+            break
+        if text[i] == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        start = i
+        if text.startswith("export ", i) or text.startswith("export\t", i):
+            i += 7
+            while i < n and text[i] in " \t":
+                i += 1
+        m = _KEY_RE.match(text, i)
+        eol = text.find("\n", i)
+        eol = n if eol < 0 else eol
+        if not m:
+            raise InputError(f"invalid line in env file: {text[start:eol].strip()!r}", where(start),
+                             hint="each line must look like KEY=value")
+        key = m.group(0)
+        i = m.end()
+        while i < n and text[i] in " \t":
+            i += 1
+        if i >= n or text[i] in "\r\n#":
+            # bare KEY: value from the environment, if any
+            if key in lookup and lookup[key] is not None:
+                result[key] = lookup[key]
+            i = eol + 1
+            continue
+        if text[i] not in "=:":
+            raise InputError(f"invalid line in env file: {text[start:eol].strip()!r}", where(start),
+                             hint="each line must look like KEY=value")
+        i += 1
+        while i < n and text[i] in " \t":
+            i += 1
+        if raw:
+            value = text[i:eol].rstrip("\r")
+            i = eol + 1
+        elif i < n and text[i] == "'":
+            close = text.find("'", i + 1)
+            if close < 0:
+                raise InputError(f"unterminated single-quoted value for {key}", where(i),
+                                 hint="close the quote")
+            value = text[i + 1:close]
+            i = _skip_rest(text, close + 1)
+        elif i < n and text[i] == '"':
+            j = i + 1
+            buf = []
+            while j < n and text[j] != '"':
+                if text[j] == "\\" and j + 1 < n:
+                    buf.append(_ESCAPES.get(text[j + 1], "\\" + text[j + 1]))
+                    j += 2
+                else:
+                    buf.append(text[j])
+                    j += 1
+            if j >= n:
+                raise InputError(f"unterminated double-quoted value for {key}", where(i),
+                                 hint="close the quote")
+            value = _expand("".join(buf), result, lookup, where(i))
+            i = _skip_rest(text, j + 1)
+        else:
+            value = text[i:eol]
+            hash_at = _inline_comment(value)
+            if hash_at >= 0:
+                value = value[:hash_at]
+            value = _expand(value.strip(), result, lookup, where(i))
+            i = eol + 1
+        result[key] = value
+    return result
+
+
+def _inline_comment(value: str) -> int:
+    for idx, ch in enumerate(value):
+        if ch == "#" and idx > 0 and value[idx - 1] in " \t":
+            return idx
+    return -1
+
+
+def _skip_rest(text: str, i: int) -> int:
+    eol = text.find("\n", i)
+    return len(text) if eol < 0 else eol + 1
+
+
+def _expand(value: str, defined: dict, lookup: dict, pos) -> str:
+    if "$" not in value:
+        return value
+    env = dict(lookup)
+    env.update(defined)
+    return Interpolator(env).substitute(value, pos)
+
+
+def read_env_file(path: str, lookup: dict | None = None, *, raw: bool = False,
+                  origin=None) -> dict:
+    """Read and parse an env file; a missing or unreadable file is a located error."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise InputError(f"env file {path} not found", origin,
+                         hint="create it, fix the path, or mark it optional with "
+                              "'required: false'") from None
+    except IsADirectoryError:
+        raise InputError(f"env file {path} is a directory", origin) from None
+    except OSError as exc:
+        raise InputError(f"cannot read env file {path}: {exc.strerror}", origin) from None
+    from podgen.yamlload import decode_bytes
+    text = decode_bytes(data, path)
+    return parse_env_text(text, path, lookup, raw=raw)

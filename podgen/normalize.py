@@ -1,0 +1,597 @@
+"""Short syntax -> long syntax, per file, the way compose-go canonicalises a file.
+
+Input is one schema-valid, interpolated service mapping; output is a new
+``YMap`` in the shape ``docker compose config --format json`` prints, with the
+source positions carried along.  Relative paths are made absolute against the
+directory the file's paths are relative to.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from podgen.errors import InputError
+from podgen.yamlload import YMap, YSeq
+
+
+def new_map(pos) -> YMap:
+    m = YMap()
+    m.pos = pos
+    return m
+
+
+def new_seq(pos) -> YSeq:
+    s = YSeq()
+    s.pos = pos
+    return s
+
+
+def put(m: YMap, key, value, kpos, vpos=None):
+    m[key] = value
+    m.kpos[key] = kpos
+    m.vpos[key] = vpos if vpos is not None else kpos
+
+
+def scalar_text(value) -> str:
+    """A YAML scalar as Go's fmt prints it in compose (1 -> "1", true -> "true")."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        if value == int(value) and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+# --- commands ---------------------------------------------------------------
+
+def shell_split(text: str, pos) -> list[str]:
+    """Split a command string into words like compose (go-shellwords, no expansion)."""
+    words: list[str] = []
+    buf: list[str] = []
+    in_word = False
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in " \t\r\n":
+            if in_word:
+                words.append("".join(buf))
+                buf, in_word = [], False
+            i += 1
+        elif ch == "\\":
+            if i + 1 < n:
+                if text[i + 1] != "\n":
+                    buf.append(text[i + 1])
+                i += 2
+            else:
+                buf.append("\\")
+                i += 1
+            in_word = True
+        elif ch == "'":
+            end = text.find("'", i + 1)
+            if end < 0:
+                raise InputError(f"unclosed single quote in command {text!r}", pos,
+                                 hint="close the quote, or write the command as a list")
+            buf.append(text[i + 1:end])
+            i = end + 1
+            in_word = True
+        elif ch == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                if text[j] == "\\" and j + 1 < n and text[j + 1] in '"\\$`':
+                    buf.append(text[j + 1])
+                    j += 2
+                else:
+                    buf.append(text[j])
+                    j += 1
+            if j >= n:
+                raise InputError(f"unclosed double quote in command {text!r}", pos,
+                                 hint="close the quote, or write the command as a list")
+            i = j + 1
+            in_word = True
+        else:
+            buf.append(ch)
+            i += 1
+            in_word = True
+    if in_word:
+        words.append("".join(buf))
+    return words
+
+
+def _command(value, pos):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        seq = new_seq(pos)
+        for word in shell_split(value, pos):
+            seq.append(word)
+            seq.ipos.append(pos)
+        return seq
+    seq = new_seq(value.pos)
+    for i, item in enumerate(value):
+        seq.append(scalar_text(item))
+        seq.ipos.append(value.ipos[i])
+    return seq
+
+
+# --- key/value lists --------------------------------------------------------
+
+def list_or_dict(value, pos, *, sep: str = "=", allow_null: bool = True, stringify: bool = True) -> YMap:
+    """``[K=V, K]`` or ``{K: V}`` -> ``{K: "V"}`` (``None`` when no value)."""
+    out = new_map(pos if not hasattr(value, "pos") else value.pos)
+    if type(value) is YMap:
+        for k, v in value.items():
+            if v is None:
+                put(out, k, None if allow_null else "", value.kpos[k], value.vpos[k])
+            else:
+                put(out, k, scalar_text(v) if stringify else v, value.kpos[k], value.vpos[k])
+    elif type(value) is YSeq:
+        for i, item in enumerate(value):
+            text = scalar_text(item)
+            ipos = value.ipos[i]
+            if sep in text:
+                k, v = text.split(sep, 1)
+                put(out, k, v, ipos)
+            else:
+                put(out, text, None if allow_null else "", ipos)
+    return out
+
+
+def _string_list(value, pos) -> YSeq:
+    if type(value) is YSeq:
+        seq = new_seq(value.pos)
+        for i, item in enumerate(value):
+            seq.append(scalar_text(item))
+            seq.ipos.append(value.ipos[i])
+        return seq
+    seq = new_seq(pos)
+    seq.append(scalar_text(value))
+    seq.ipos.append(pos)
+    return seq
+
+
+# --- ports -------------------------------------------------------------------
+
+_PORT_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+def _port_range(text: str, what: str, spec: str, pos) -> tuple[int, int]:
+    m = _PORT_RANGE.match(text)
+    if not m:
+        raise InputError(f"invalid {what} {text!r} in port {spec!r}", pos,
+                         hint="ports look like [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], "
+                              "e.g. \"127.0.0.1:8080:80/tcp\"")
+    start = int(m.group(1))
+    end = int(m.group(2)) if m.group(2) else start
+    if not (0 <= start <= 65535 and 0 <= end <= 65535) or end < start:
+        raise InputError(f"invalid {what} {text!r} in port {spec!r}: ports are 1-65535", pos,
+                         hint="a range is written low-high, e.g. 8000-8010")
+    return start, end
+
+
+def parse_port_spec(spec: str, pos) -> list[dict]:
+    """One short-syntax port string -> list of long-syntax dicts (ranges expanded)."""
+    text = spec.strip()
+    proto = "tcp"
+    if "/" in text:
+        text, proto = text.rsplit("/", 1)
+        if not proto:
+            raise InputError(f"invalid port {spec!r}: empty protocol", pos,
+                             hint="use /tcp, /udp or /sctp")
+    host_ip = None
+    host = None
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            raise InputError(f"invalid port {spec!r}: '[' without ']'", pos,
+                             hint="bracket IPv6 addresses: \"[::1]:8080:80\"")
+        host_ip = text[1:end]
+        rest = text[end + 1:]
+        if not rest.startswith(":"):
+            raise InputError(f"invalid port {spec!r}", pos,
+                             hint="bracket IPv6 addresses: \"[::1]:8080:80\"")
+        parts = rest[1:].split(":")
+        if len(parts) == 1:
+            host, container = "", parts[0]
+        elif len(parts) == 2:
+            host, container = parts
+        else:
+            raise InputError(f"invalid port {spec!r}", pos)
+    else:
+        parts = text.split(":")
+        if len(parts) == 1:
+            container = parts[0]
+        elif len(parts) == 2:
+            host, container = parts
+        else:
+            # IP:HOST:CONTAINER; an unbracketed IPv6 address keeps its colons
+            host_ip = ":".join(parts[:-2])
+            host, container = parts[-2], parts[-1]
+    c_start, c_end = _port_range(container, "container port", spec, pos)
+    entries: list[dict] = []
+    h_start = h_end = None
+    if host:
+        h_start, h_end = _port_range(host, "host port", spec, pos)
+    if h_start is not None and (h_end - h_start) != (c_end - c_start):
+        if c_start == c_end:
+            entries.append(_port_entry(c_start, f"{h_start}-{h_end}", host_ip, proto))
+            return entries
+        raise InputError(f"invalid port {spec!r}: host and container ranges differ in length", pos,
+                         hint="give ranges of equal length, or a single container port")
+    for offset in range(c_end - c_start + 1):
+        published = None if h_start is None else str(h_start + offset)
+        entries.append(_port_entry(c_start + offset, published, host_ip, proto))
+    return entries
+
+
+def _port_entry(target: int, published, host_ip, proto) -> dict:
+    entry = {"mode": "ingress"}
+    if host_ip:
+        entry["host_ip"] = host_ip
+    entry["target"] = target
+    if published is not None:
+        entry["published"] = published
+    entry["protocol"] = proto
+    return entry
+
+
+def _ports(value: YSeq) -> YSeq:
+    out = new_seq(value.pos)
+    for i, item in enumerate(value):
+        ipos = value.ipos[i]
+        if type(item) is YMap:
+            entry = new_map(item.pos)
+            put(entry, "mode", scalar_text(item.get("mode", "ingress")), item.kpos.get("mode", ipos))
+            for key in ("host_ip", "name", "app_protocol"):
+                if item.get(key) is not None:
+                    put(entry, key, scalar_text(item[key]), item.kpos[key], item.vpos[key])
+            target = item.get("target")
+            if isinstance(target, str):
+                target = _port_range(target, "target port", target, item.vpos["target"])[0]
+            if target is None:
+                raise InputError("port entry has no 'target'", ipos,
+                                 hint="add the container port as 'target: 80'")
+            put(entry, "target", target, item.kpos["target"], item.vpos["target"])
+            if item.get("published") not in (None, ""):
+                put(entry, "published", scalar_text(item["published"]), item.kpos["published"],
+                    item.vpos["published"])
+            put(entry, "protocol", scalar_text(item.get("protocol") or "tcp"),
+                item.kpos.get("protocol", ipos), item.vpos.get("protocol", ipos))
+            for key, v in item.items():
+                if key.startswith("x-"):
+                    put(entry, key, v, item.kpos[key], item.vpos[key])
+            out.append(entry)
+            out.ipos.append(ipos)
+            continue
+        if isinstance(item, bool) or item is None:
+            raise InputError(f"invalid port {item!r}", ipos)
+        if isinstance(item, (int, float)):
+            entries = parse_port_spec(scalar_text(item), ipos)
+        else:
+            entries = parse_port_spec(item, ipos)
+        for e in entries:
+            entry = new_map(ipos)
+            for k, v in e.items():
+                put(entry, k, v, ipos)
+            out.append(entry)
+            out.ipos.append(ipos)
+    return out
+
+
+# --- volumes -----------------------------------------------------------------
+
+UNKNOWN_OPTIONS = "x-podgen-unknown-options"
+_PROPAGATION = frozenset(("shared", "rshared", "slave", "rslave", "private", "rprivate"))
+
+
+def _is_path(source: str) -> bool:
+    return source.startswith((".", "/", "~")) or (len(source) > 1 and source[1] == ":" and source[0].isalpha())
+
+
+def resolve_path(path: str, base_dir: str, home: str | None) -> str:
+    """Absolute path as compose writes it: ``~`` expanded, ``./`` joined, ``..`` kept."""
+    if path.startswith("~"):
+        if path == "~" or path.startswith("~/"):
+            return (home or "~") + path[1:]
+        return path
+    if path.startswith("/"):
+        return path
+    rel = path
+    while rel.startswith("./"):
+        rel = rel[2:].lstrip("/")
+    rel = rel.rstrip("/")
+    if rel in ("", "."):
+        return base_dir
+    return base_dir.rstrip("/") + "/" + rel
+
+
+def clean_target(target: str) -> str:
+    """Container paths are cleaned (trailing '/' dropped) as compose does."""
+    import posixpath
+    if not target:
+        return "."
+    cleaned = posixpath.normpath(target)
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+
+
+def parse_volume_spec(spec: str, pos, base_dir: str, home: str | None) -> YMap:
+    if not spec:
+        raise InputError("empty volume specification", pos,
+                         hint="volumes look like SOURCE:TARGET[:OPTIONS] or just TARGET")
+    parts = spec.split(":")
+    # a Windows drive letter (C:\...) is not a separator; podman is Linux-only anyway
+    if len(parts) > 3:
+        raise InputError(f"invalid volume {spec!r}: too many ':'", pos,
+                         hint="volumes look like SOURCE:TARGET[:OPTIONS]")
+    if any(p == "" for p in parts):
+        raise InputError(f"invalid volume {spec!r}: empty section between colons", pos,
+                         hint="a variable used in the path may be unset; check the .env file")
+    vol = new_map(pos)
+    if len(parts) == 1:
+        put(vol, "type", "volume", pos)
+        put(vol, "target", clean_target(parts[0]), pos)
+        put(vol, "volume", new_map(pos), pos)
+        return vol
+    source, target = parts[0], parts[1]
+    options = parts[2].split(",") if len(parts) == 3 else []
+    is_bind = _is_path(source)
+    put(vol, "type", "bind" if is_bind else "volume", pos)
+    put(vol, "source", resolve_path(source, base_dir, home) if is_bind else source, pos)
+    put(vol, "target", clean_target(target), pos)
+    bind = new_map(pos)
+    volume = new_map(pos)
+    for opt in options:
+        if opt == "ro":
+            put(vol, "read_only", True, pos)
+        elif opt == "rw":
+            pass
+        elif opt in ("z", "Z"):
+            put(bind, "selinux", opt, pos)
+        elif opt == "nocopy":
+            put(volume, "nocopy", True, pos)
+        elif opt in _PROPAGATION:
+            put(bind, "propagation", opt, pos)
+        else:
+            # compose ignores options it does not know; podgen keeps them to warn or pass on
+            unknown = vol.get(UNKNOWN_OPTIONS)
+            if unknown is None:
+                unknown = new_seq(pos)
+                put(vol, UNKNOWN_OPTIONS, unknown, pos)
+            unknown.append(opt)
+            unknown.ipos.append(pos)
+    if is_bind:
+        put(bind, "create_host_path", True, pos)
+        put(vol, "bind", bind, pos)
+    else:
+        if bind:
+            put(vol, "bind", bind, pos)
+        put(vol, "volume", volume, pos)
+    return vol
+
+
+def _volumes(value: YSeq, base_dir: str, home) -> YSeq:
+    out = new_seq(value.pos)
+    for i, item in enumerate(value):
+        ipos = value.ipos[i]
+        if type(item) is YMap:
+            vol = new_map(item.pos)
+            for k, v in item.items():
+                put(vol, k, v, item.kpos[k], item.vpos[k])
+            if vol.get("type") == "bind" and isinstance(vol.get("source"), str):
+                vol["source"] = resolve_path(vol["source"], base_dir, home)
+            if isinstance(vol.get("target"), str):
+                vol["target"] = clean_target(vol["target"])
+            out.append(vol)
+        else:
+            out.append(parse_volume_spec(scalar_text(item), ipos, base_dir, home))
+        out.ipos.append(ipos)
+    return out
+
+
+# --- the service --------------------------------------------------------------
+
+_LIST_OR_DICT = ("labels", "annotations", "sysctls")
+_STRING_LISTS = ("dns", "dns_search", "tmpfs", "env_file", "dns_opt")
+
+
+def normalize_service(name: str, svc: YMap, base_dir: str, home: str | None) -> YMap:
+    out = new_map(svc.pos)
+    for key, value in svc.items():
+        kpos, vpos = svc.kpos[key], svc.vpos[key]
+        if key in ("command", "entrypoint"):
+            value = _command(value, vpos)
+        elif key == "environment":
+            value = list_or_dict(value, vpos)
+        elif key in _LIST_OR_DICT:
+            value = list_or_dict(value, vpos, allow_null=False)
+        elif key == "extra_hosts":
+            value = _extra_hosts(value, vpos)
+        elif key == "ports":
+            value = _ports(value)
+        elif key == "expose":
+            value = _string_list(value, vpos)
+        elif key == "volumes":
+            value = _volumes(value, base_dir, home)
+        elif key in _STRING_LISTS:
+            value = _string_list(value, vpos)
+            if key == "env_file":
+                value = _env_files(svc[key], vpos, base_dir)
+        elif key == "depends_on":
+            value = _depends_on(value, vpos)
+        elif key == "networks":
+            value = _networks(value, vpos)
+        elif key in ("secrets", "configs"):
+            value = _mounts(value, vpos, key)
+        elif key == "healthcheck":
+            value = _healthcheck(value)
+        elif key == "build":
+            value = _build(value, vpos, base_dir)
+        elif key == "ulimits":
+            value = _ulimits(value)
+        elif key == "label_file":
+            value = _string_list(value, vpos)
+        put(out, key, value, kpos, vpos)
+    return out
+
+
+def _extra_hosts(value, pos) -> YSeq:
+    """Both ``host:ip`` / ``host=ip`` lists and ``{host: ip}`` maps -> ``["host=ip"]``."""
+    out = new_seq(getattr(value, "pos", pos))
+    if type(value) is YMap:
+        for k, v in value.items():
+            ips = v if type(v) is YSeq else [v]
+            for ip in ips:
+                out.append(f"{k}={scalar_text(ip)}")
+                out.ipos.append(value.vpos[k])
+        return out
+    for i, item in enumerate(value):
+        text = scalar_text(item)
+        if "=" in text:
+            host, ip = text.split("=", 1)
+        elif ":" in text:
+            host, ip = text.split(":", 1)
+        else:
+            raise InputError(f"invalid extra_hosts entry {text!r}", value.ipos[i],
+                             hint="write HOST:IP or HOST=IP, e.g. \"db.local:10.0.0.5\"")
+        if ip.startswith("[") and ip.endswith("]"):
+            ip = ip[1:-1]
+        out.append(f"{host}={ip}")
+        out.ipos.append(value.ipos[i])
+    return out
+
+
+def _env_files(value, pos, base_dir) -> YSeq:
+    out = new_seq(getattr(value, "pos", pos))
+    items = value if type(value) is YSeq else [value]
+    ipos = value.ipos if type(value) is YSeq else [pos]
+    for i, item in enumerate(items):
+        entry = new_map(ipos[i])
+        if type(item) is YMap:
+            put(entry, "path", resolve_path(scalar_text(item["path"]), base_dir, None),
+                item.kpos["path"], item.vpos["path"])
+            put(entry, "required", item.get("required", True) in (True, "true"), ipos[i])
+            if item.get("format") is not None:
+                put(entry, "format", item["format"], item.kpos["format"], item.vpos["format"])
+        else:
+            put(entry, "path", resolve_path(scalar_text(item), base_dir, None), ipos[i])
+            put(entry, "required", True, ipos[i])
+        out.append(entry)
+        out.ipos.append(ipos[i])
+    return out
+
+
+def _depends_on(value, pos) -> YMap:
+    out = new_map(getattr(value, "pos", pos))
+    if type(value) is YSeq:
+        for i, item in enumerate(value):
+            dep = new_map(value.ipos[i])
+            put(dep, "condition", "service_started", value.ipos[i])
+            put(dep, "required", True, value.ipos[i])
+            put(out, scalar_text(item), dep, value.ipos[i])
+        return out
+    for name, spec in value.items():
+        dep = new_map(value.vpos[name])
+        spec = spec if type(spec) is YMap else YMap()
+        kp = spec.kpos if spec else {}
+        put(dep, "condition", spec.get("condition", "service_started"),
+            kp.get("condition", value.kpos[name]), spec.vpos.get("condition") if spec else None)
+        if "restart" in spec:
+            put(dep, "restart", spec["restart"], kp["restart"], spec.vpos["restart"])
+        req = spec.get("required", True)
+        put(dep, "required", req, kp.get("required", value.kpos[name]))
+        put(out, name, dep, value.kpos[name], value.vpos[name])
+    return out
+
+
+def _networks(value, pos) -> YMap:
+    out = new_map(getattr(value, "pos", pos))
+    if type(value) is YSeq:
+        for i, item in enumerate(value):
+            put(out, scalar_text(item), None, value.ipos[i])
+        return out
+    for name, spec in value.items():
+        if type(spec) is YMap:
+            net = new_map(spec.pos)
+            for k, v in spec.items():
+                if k in ("aliases", "link_local_ips"):
+                    v = _string_list(v, spec.vpos[k])
+                put(net, k, v, spec.kpos[k], spec.vpos[k])
+            spec = net
+        put(out, name, spec, value.kpos[name], value.vpos[name])
+    return out
+
+
+def _mounts(value, pos, kind: str) -> YSeq:
+    out = new_seq(value.pos)
+    for i, item in enumerate(value):
+        ipos = value.ipos[i]
+        entry = new_map(ipos)
+        if type(item) is YMap:
+            for k, v in item.items():
+                put(entry, k, v, item.kpos[k], item.vpos[k])
+            if kind == "secrets" and "target" not in entry:
+                put(entry, "target", f"/run/secrets/{item['source']}", ipos)
+        else:
+            source = scalar_text(item)
+            put(entry, "source", source, ipos)
+            put(entry, "target", f"/run/secrets/{source}" if kind == "secrets" else f"/{source}", ipos)
+        out.append(entry)
+        out.ipos.append(ipos)
+    return out
+
+
+def _healthcheck(value: YMap) -> YMap:
+    out = new_map(value.pos)
+    for k, v in value.items():
+        if k == "test":
+            if isinstance(v, str):
+                seq = new_seq(value.vpos[k])
+                seq.extend(["CMD-SHELL", v])
+                seq.ipos.extend([value.vpos[k]] * 2)
+                v = seq
+            elif type(v) is YSeq:
+                v = _string_list(v, value.vpos[k])
+        put(out, k, v, value.kpos[k], value.vpos[k])
+    return out
+
+
+def _build(value, pos, base_dir) -> YMap:
+    out = new_map(getattr(value, "pos", pos))
+    if isinstance(value, str):
+        put(out, "context", _context(value, base_dir), pos)
+        put(out, "dockerfile", "Dockerfile", pos)
+        return out
+    for k, v in value.items():
+        if k == "context":
+            v = _context(scalar_text(v), base_dir)
+        elif k in ("args", "labels"):
+            v = list_or_dict(v, value.vpos[k])
+        put(out, k, v, value.kpos[k], value.vpos[k])
+    if "context" not in out:
+        put(out, "context", base_dir, value.pos)
+    if "dockerfile" not in out and "dockerfile_inline" not in out:
+        put(out, "dockerfile", "Dockerfile", value.pos)
+    return out
+
+
+def _context(ctx: str, base_dir: str) -> str:
+    if "://" in ctx or ctx.startswith(("git@", "github.com/")):
+        return ctx
+    return resolve_path(ctx, base_dir, None)
+
+
+def _ulimits(value: YMap) -> YMap:
+    out = new_map(value.pos)
+    for k, v in value.items():
+        if type(v) is YMap:
+            put(out, k, v, value.kpos[k], value.vpos[k])
+        else:
+            lim = new_map(value.vpos[k])
+            put(lim, "soft", v, value.vpos[k])
+            put(lim, "hard", v, value.vpos[k])
+            put(out, k, lim, value.kpos[k], value.vpos[k])
+    return out

@@ -1,0 +1,615 @@
+"""Assemble a Compose project the way ``docker compose config`` does.
+
+files (``-f``, ``COMPOSE_FILE`` or discovery) -> ``.env`` / ``--env-file`` ->
+per file: YAML -> interpolation -> schema -> long syntax -> ``extends`` ->
+``include`` -> merge -> profiles -> names, ``env_file``, defaults -> references.
+
+The result is a ``LoadedProject`` whose ``config`` mapping has the shape of
+``docker compose config --format json`` and still knows file:line:col.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from podgen.diagnostics import Diagnostic, Severity, Span
+from podgen.envfile import parse_env_text, read_env_file
+from podgen.errors import InputError, InputErrors
+from podgen.interpolate import Interpolator, interpolate_tree
+from podgen.merge import merge_documents, merge_maps
+from podgen.normalize import new_map, normalize_service, put, resolve_path, scalar_text
+from podgen.schema import validate_compose
+from podgen.yamlload import YMap, YSeq, decode_bytes, load_documents
+
+DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+OVERRIDE_FILES = ("compose.override.yaml", "compose.override.yml",
+                  "docker-compose.override.yaml", "docker-compose.override.yml")
+_PROJECT_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+MAX_EXTENDS_DEPTH = 32
+MAX_INCLUDE_DEPTH = 16
+
+
+@dataclass
+class ProjectOptions:
+    files: list = field(default_factory=list)
+    project_name: str | None = None
+    profiles: tuple = ()
+    env_files: tuple | None = None
+    environ: dict | None = None
+    project_directory: str | None = None
+    cwd: str | None = None
+
+
+@dataclass
+class LoadedProject:
+    name: str
+    config: YMap
+    files: list
+    project_dir: str
+    environment: dict
+    diagnostics: list = field(default_factory=list)
+    sources: dict = field(default_factory=dict)
+    home: str | None = None
+
+
+def normalize_project_name(text: str) -> str:
+    name = "".join(ch for ch in text.lower() if ch in "abcdefghijklmnopqrstuvwxyz0123456789_-")
+    return name.lstrip("_-")
+
+
+class _Loader:
+    def __init__(self, opts: ProjectOptions):
+        self.opts = opts
+        self.cwd = opts.cwd or os.getcwd()
+        self.environ = dict(os.environ if opts.environ is None else opts.environ)
+        self.home = self.environ.get("HOME")
+        self.sources: dict[str, str] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self._file_cache: dict = {}
+
+    # --- files -----------------------------------------------------------------
+    def find_files(self) -> list[str]:
+        files = [os.path.join(self.cwd, f) for f in self.opts.files]
+        if files:
+            return files
+        compose_file = self.environ.get("COMPOSE_FILE")
+        if compose_file:
+            sep = self.environ.get("COMPOSE_PATH_SEPARATOR", os.pathsep)
+            return [os.path.join(self.cwd, f) for f in compose_file.split(sep) if f]
+        for name in DEFAULT_FILES:
+            path = os.path.join(self.cwd, name)
+            if os.path.isfile(path):
+                found = [path]
+                for override in OVERRIDE_FILES:
+                    opath = os.path.join(self.cwd, override)
+                    if os.path.isfile(opath):
+                        found.append(opath)
+                        break
+                return found
+        raise InputError(f"no compose file found in {self.cwd}", None,
+                         hint="pass one with -f FILE, or create compose.yaml "
+                              f"(podgen looks for {', '.join(DEFAULT_FILES)})")
+
+    def read_text(self, path: str, origin=None) -> str:
+        if path in self.sources:
+            return self.sources[path]
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(64 * 1024 * 1024 + 1)
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file", origin,
+                             hint="check the path given with -f, extends.file or include") from None
+        except IsADirectoryError:
+            raise InputError(f"{path} is a directory, not a compose file", origin,
+                             hint="pass the compose file inside it, e.g. -f DIR/compose.yaml") from None
+        except PermissionError:
+            raise InputError(f"{path}: permission denied", origin,
+                             hint="make the file readable by this user") from None
+        except OSError as exc:
+            raise InputError(f"{path}: {exc.strerror}", origin) from None
+        text = decode_bytes(data, path)
+        self.sources[path] = text
+        return text
+
+    def dotenv(self, project_dir: str) -> dict:
+        values: dict = {}
+        if self.opts.env_files is not None:
+            for f in self.opts.env_files:
+                path = os.path.join(self.cwd, f)
+                if not os.path.isfile(path):
+                    raise InputError(f"env file {path} not found", None,
+                                     hint="check the path given with --env-file")
+                values.update(read_env_file(path, {**values, **self.environ}))
+            return values
+        path = os.path.join(project_dir, ".env")
+        if os.path.isfile(path):
+            text = self.read_text(path)
+            values.update(parse_env_text(text, path, self.environ))
+        return values
+
+    # --- one file ----------------------------------------------------------------
+    def load_file(self, path: str, interp: Interpolator, base_dir: str, origin=None,
+                  include_depth: int = 0) -> YMap:
+        """Read, interpolate, validate and canonicalise one file (all its documents)."""
+        key = (path, base_dir)
+        if key in self._file_cache:
+            return self._file_cache[key]
+        text = self.read_text(path, origin)
+        if not text.strip():
+            raise InputError(f"{path} is empty", (path, 1, 1),
+                             hint="a compose file needs at least a 'services:' mapping")
+        documents = load_documents(text, path)
+        merged = None
+        for doc in documents:
+            if doc is None:
+                continue
+            if type(doc) is not YMap:
+                kind = "a list" if type(doc) is YSeq else f"the scalar {doc!r}"
+                where = getattr(doc, "pos", None) or (path, 1, 1)
+                raise InputError(f"the top level of a compose file must be a mapping, not {kind}",
+                                 where, hint="start the file with 'services:'")
+            interpolate_tree(doc, interp)
+            errors = validate_compose(doc, path)
+            if errors:
+                raise InputErrors(errors)
+            canon = self.canonical(doc, path, base_dir, interp, include_depth)
+            merged = canon if merged is None else merge_documents(merged, canon)
+        if merged is None:
+            raise InputError(f"{path} holds no compose document", (path, 1, 1),
+                             hint="a compose file needs at least a 'services:' mapping")
+        self._file_cache[key] = merged
+        return merged
+
+    def canonical(self, doc: YMap, path: str, base_dir: str, interp: Interpolator,
+                  include_depth: int) -> YMap:
+        out = new_map(doc.pos)
+        for key, value in doc.items():
+            if key == "services" and type(value) is YMap:
+                services = new_map(value.pos)
+                for name, svc in value.items():
+                    if svc is None:
+                        svc = new_map(value.vpos[name])
+                    put(services, name, normalize_service(name, svc, base_dir, self.home),
+                        value.kpos[name], value.vpos[name])
+                value = services
+            elif key in ("secrets", "configs") and type(value) is YMap:
+                value = self._file_resources(value, base_dir)
+            elif key in ("networks", "volumes") and type(value) is YMap:
+                res = new_map(value.pos)
+                for name, spec in value.items():
+                    put(res, name, spec if spec is not None else new_map(value.vpos[name]),
+                        value.kpos[name], value.vpos[name])
+                value = res
+            put(out, key, value, doc.kpos[key], doc.vpos[key])
+        if type(out.get("services")) is YMap:
+            self.resolve_extends(out["services"], path, base_dir, interp)
+        if "include" in out:
+            out = self.apply_includes(out, path, base_dir, interp, include_depth)
+        return out
+
+    def _file_resources(self, value: YMap, base_dir: str) -> YMap:
+        res = new_map(value.pos)
+        for name, spec in value.items():
+            spec = spec if spec is not None else new_map(value.vpos[name])
+            if type(spec) is YMap and isinstance(spec.get("file"), str):
+                spec = merge_maps(spec, new_map(spec.pos))
+                spec["file"] = resolve_path(spec["file"], base_dir, self.home)
+            put(res, name, spec, value.kpos[name], value.vpos[name])
+        return res
+
+    # --- extends -------------------------------------------------------------------
+    def resolve_extends(self, services: YMap, path: str, base_dir: str, interp: Interpolator):
+        done: dict = {}
+        for name in list(services):
+            services[name] = self._extended(services, name, path, base_dir, interp, done, [])
+
+    def _extended(self, services: YMap, name: str, path: str, base_dir: str,
+                  interp: Interpolator, done: dict, chain: list) -> YMap:
+        if (path, name) in done:
+            return done[(path, name)]
+        svc = services[name]
+        ext = svc.get("extends")
+        if ext is None:
+            done[(path, name)] = svc
+            return svc
+        where = svc.vpos.get("extends")
+        link = (path, name)
+        if link in chain:
+            cycle = " -> ".join(n for _, n in chain[chain.index(link):] + [link])
+            raise InputError(f"extends cycle: {cycle}", where,
+                             hint="a service cannot extend itself, directly or indirectly")
+        if len(chain) > MAX_EXTENDS_DEPTH:
+            raise InputError("extends chain is too long", where)
+        if isinstance(ext, str):
+            base_name, base_file = ext, None
+        else:
+            base_name, base_file = ext.get("service"), ext.get("file")
+        if base_file:
+            other_path = resolve_path(base_file, os.path.dirname(path), self.home)
+            other_dir = os.path.dirname(other_path)
+            other_doc = self.load_file(other_path, interp, other_dir, origin=where)
+            other_services = other_doc.get("services") or new_map(other_doc.pos)
+            if base_name not in other_services:
+                raise InputError(f"service {name!r} extends {base_name!r}, which {base_file} "
+                                 "does not define", where,
+                                 hint=f"services in {base_file}: {', '.join(other_services) or 'none'}")
+            base = other_services[base_name]
+        else:
+            if base_name not in services:
+                raise InputError(f"service {name!r} extends {base_name!r}, which is not defined", where,
+                                 hint=_did_you_mean(base_name, services))
+            base = self._extended(services, base_name, path, base_dir, interp, done, chain + [link])
+        base = _without(base, ("extends",))
+        merged = merge_maps(base, _without(svc, ("extends",)), ("services", name))
+        done[(path, name)] = merged
+        return merged
+
+    # --- include --------------------------------------------------------------------
+    def apply_includes(self, doc: YMap, path: str, base_dir: str, interp: Interpolator,
+                       depth: int) -> YMap:
+        includes = doc["include"]
+        doc = _without(doc, ("include",))
+        if depth >= MAX_INCLUDE_DEPTH:
+            raise InputError("include is nested too deeply (or includes itself)", doc.vpos.get("include"))
+        for i, entry in enumerate(includes):
+            where = includes.ipos[i]
+            if isinstance(entry, str):
+                paths, env_files, proj_dir = [entry], None, None
+            else:
+                p = entry.get("path")
+                paths = [p] if isinstance(p, str) else list(p or [])
+                ef = entry.get("env_file")
+                env_files = [ef] if isinstance(ef, str) else ef
+                proj_dir = entry.get("project_directory")
+            sub = None
+            for p in paths:
+                inc_path = resolve_path(p, os.path.dirname(path), self.home)
+                inc_dir = resolve_path(proj_dir, os.path.dirname(path), self.home) if proj_dir \
+                    else os.path.dirname(inc_path)
+                env = dict(interp.env)
+                if env_files:
+                    for ef in env_files:
+                        env.update(read_env_file(resolve_path(ef, inc_dir, self.home), env, origin=where))
+                elif os.path.isfile(os.path.join(inc_dir, ".env")):
+                    env.update(parse_env_text(self.read_text(os.path.join(inc_dir, ".env")),
+                                              os.path.join(inc_dir, ".env"), env))
+                    env.update(self.environ)
+                inc_interp = Interpolator(env)
+                loaded = self.load_file(inc_path, inc_interp, inc_dir, origin=where,
+                                        include_depth=depth + 1)
+                interp.missing.update({k: v for k, v in inc_interp.missing.items()
+                                       if k not in interp.missing})
+                sub = loaded if sub is None else merge_documents(sub, loaded)
+            if sub is None:
+                continue
+            for section in ("services", "networks", "volumes", "secrets", "configs"):
+                theirs = sub.get(section)
+                if type(theirs) is not YMap:
+                    continue
+                mine = doc.get(section)
+                if type(mine) is not YMap:
+                    mine = new_map(theirs.pos)
+                    put(doc, section, mine, sub.kpos[section])
+                for name, value in theirs.items():
+                    if name in mine and section == "services":
+                        raise InputError(f"included file {paths[0]} defines service {name!r}, "
+                                         "which this file defines too", mine.kpos[name],
+                                         hint="rename one of them; include does not merge services")
+                    if name not in mine:
+                        put(mine, name, value, theirs.kpos[name], theirs.vpos[name])
+        return doc
+
+    # --- the whole project ---------------------------------------------------------------
+    def load(self) -> LoadedProject:
+        files = [os.path.normpath(f) for f in self.find_files()]
+        project_dir = os.path.abspath(self.opts.project_directory or os.path.dirname(os.path.abspath(files[0])))
+        dotenv = self.dotenv(project_dir)
+        env = {**dotenv, **self.environ}
+        # compose makes the project name available to interpolation
+        name = self.early_project_name(files, env, project_dir)
+        env.setdefault("COMPOSE_PROJECT_NAME", name)
+        interp = Interpolator(env)
+        merged = None
+        for f in files:
+            doc = self.load_file(os.path.abspath(f) if not os.path.isabs(f) else f, interp, project_dir)
+            merged = doc if merged is None else merge_documents(merged, doc)
+        for var, pos in interp.missing.items():
+            self.diagnostics.append(Diagnostic(
+                Span.of(pos), "PG003", Severity.WARNING,
+                f"variable {var} is not set; it was replaced by an empty string",
+                name="unset-variable",
+                notes=(f"set {var} in the environment or in {os.path.join(project_dir, '.env')}",)))
+        name = self.project_name(merged, env, project_dir)
+        config = finish(merged, name, env, self)
+        return LoadedProject(name=name, config=config, files=files, project_dir=project_dir,
+                             environment=env, diagnostics=self.diagnostics, sources=self.sources,
+                             home=self.home)
+
+    def early_project_name(self, files: list, env: dict, project_dir: str) -> str:
+        """The project name before full loading: -p, COMPOSE_PROJECT_NAME, name:, directory."""
+        if self.opts.project_name or env.get("COMPOSE_PROJECT_NAME"):
+            return self.project_name(YMap(), env, project_dir)
+        found = YMap()
+        for f in files:
+            try:
+                docs = load_documents(self.read_text(f), f)
+            except InputError:
+                break  # reported properly by the full load
+            for doc in docs:
+                if type(doc) is YMap and isinstance(doc.get("name"), str):
+                    probe = Interpolator(dict(env))
+                    try:
+                        found = YMap({"name": probe.substitute(doc["name"], doc.vpos["name"])})
+                    except InputError:
+                        pass
+                    found.vpos["name"] = doc.vpos["name"]
+        return self.project_name(found, env, project_dir)
+
+    def project_name(self, merged: YMap, env: dict, project_dir: str) -> str:
+        explicit = self.opts.project_name or env.get("COMPOSE_PROJECT_NAME")
+        where = None
+        if not explicit and merged.get("name"):
+            explicit = scalar_text(merged["name"])
+            where = merged.vpos.get("name")
+        if explicit:
+            if not _PROJECT_NAME_RE.match(explicit):
+                raise InputError(f"invalid project name {explicit!r}", where,
+                                 hint="project names use lowercase letters, digits, '-' and '_', "
+                                      "and start with a letter or digit")
+            return explicit
+        name = normalize_project_name(os.path.basename(project_dir))
+        if not name:
+            raise InputError(f"cannot derive a project name from the directory {project_dir!r}",
+                             None, hint="set one with -p NAME or a top-level 'name:'")
+        return name
+
+
+def _without(m: YMap, keys) -> YMap:
+    out = new_map(m.pos)
+    for k, v in m.items():
+        if k not in keys:
+            put(out, k, v, m.kpos[k], m.vpos[k])
+    return out
+
+
+def _did_you_mean(name: str, choices) -> str | None:
+    import difflib
+    close = difflib.get_close_matches(name, list(choices), 1, 0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    names = ", ".join(list(choices)[:10])
+    return f"defined: {names}" if names else None
+
+
+# --- after merging: profiles, defaults, names, references ------------------------------
+
+def finish(doc: YMap, name: str, env: dict, loader: _Loader) -> YMap:
+    services = doc.get("services")
+    if type(services) is not YMap:
+        services = new_map(doc.pos)
+    profiles = _active_profiles(loader.opts.profiles, env)
+    enabled = new_map(services.pos)
+    disabled = set()
+    for sname, svc in services.items():
+        sp = svc.get("profiles")
+        if sp and "*" not in profiles and not (set(map(str, sp)) & profiles):
+            disabled.add(sname)
+            continue
+        put(enabled, sname, svc, services.kpos[sname], services.vpos[sname])
+    services = enabled
+
+    networks = doc.get("networks") if type(doc.get("networks")) is YMap else new_map(doc.pos)
+    volumes = doc.get("volumes") if type(doc.get("volumes")) is YMap else new_map(doc.pos)
+    secrets = doc.get("secrets") if type(doc.get("secrets")) is YMap else new_map(doc.pos)
+    configs = doc.get("configs") if type(doc.get("configs")) is YMap else new_map(doc.pos)
+
+    used_networks, used_volumes, used_secrets, used_configs = set(), set(), set(), set()
+    for sname, svc in services.items():
+        if "image" not in svc and "build" not in svc:
+            raise InputError(f"service {sname!r} has neither an image nor a build context",
+                             services.kpos[sname],
+                             hint="add 'image: NAME[:TAG]' (or a 'build:' section)")
+        _env_files_into_environment(svc, env, loader)
+        _resolve_bare_environment(svc, env)
+        if "network_mode" not in svc and "networks" not in svc:
+            default = new_map(svc.pos)
+            put(default, "default", None, svc.pos)
+            put(svc, "networks", default, svc.pos)
+        for net in (svc.get("networks") or {}):
+            if net not in networks and net != "default":
+                raise InputError(f"service {sname!r} refers to undefined network {net!r}",
+                                 svc["networks"].kpos.get(net, svc.kpos.get("networks")),
+                                 hint="declare it under the top-level 'networks:' key"
+                                      + _suffix(_did_you_mean(net, networks)))
+            used_networks.add(net)
+        for i, vol in enumerate(svc.get("volumes") or ()):
+            if type(vol) is YMap and vol.get("type") == "volume" and vol.get("source"):
+                src = vol["source"]
+                if src not in volumes:
+                    raise InputError(f"service {sname!r} refers to undefined volume {src!r}",
+                                     svc["volumes"].ipos[i],
+                                     hint="declare it under the top-level 'volumes:' key, or use "
+                                          "./path for a bind mount" + _suffix(_did_you_mean(src, volumes)))
+                used_volumes.add(src)
+        for kind, pool, used in (("secrets", secrets, used_secrets), ("configs", configs, used_configs)):
+            for i, ref in enumerate(svc.get(kind) or ()):
+                src = ref.get("source") if type(ref) is YMap else ref
+                if src not in pool:
+                    raise InputError(f"service {sname!r} refers to undefined {kind[:-1]} {src!r}",
+                                     svc[kind].ipos[i],
+                                     hint=f"declare it under the top-level '{kind}:' key"
+                                          + _suffix(_did_you_mean(src, pool)))
+                used.add(src)
+        _check_service_refs(sname, svc, services, disabled)
+
+    _check_cycles(services)
+
+    out = new_map(doc.pos)
+    put(out, "name", name, doc.kpos.get("name", doc.pos))
+    if used_networks:
+        nets = new_map(networks.pos)
+        for net in sorted(used_networks):
+            spec = networks.get(net)
+            spec = merge_maps(spec, new_map(spec.pos)) if type(spec) is YMap else new_map(
+                networks.vpos.get(net, doc.pos))
+            _name_resource(spec, name, net)
+            if "ipam" not in spec and not spec.get("external"):
+                put(spec, "ipam", new_map(spec.pos), spec.pos)
+            put(nets, net, spec, networks.kpos.get(net, doc.pos), networks.vpos.get(net, doc.pos))
+        put(out, "networks", nets, doc.kpos.get("networks", doc.pos))
+    put(out, "services", services, doc.kpos.get("services", doc.pos))
+    for key, pool, used in (("volumes", volumes, used_volumes), ("secrets", secrets, used_secrets),
+                            ("configs", configs, used_configs)):
+        if not used:
+            continue
+        res = new_map(pool.pos)
+        for rname in sorted(used):
+            spec = pool[rname]
+            spec = merge_maps(spec, new_map(spec.pos)) if type(spec) is YMap else new_map(pool.vpos[rname])
+            _name_resource(spec, name, rname)
+            put(res, rname, spec, pool.kpos[rname], pool.vpos[rname])
+        put(out, key, res, doc.kpos.get(key, doc.pos))
+    for key, value in doc.items():
+        if isinstance(key, str) and key.startswith("x-"):
+            put(out, key, value, doc.kpos[key], doc.vpos[key])
+    return out
+
+
+def _suffix(text: str | None) -> str:
+    return f"; {text}" if text else ""
+
+
+def _active_profiles(given, env: dict) -> set:
+    profiles = set(p for p in given if p)
+    if not profiles and env.get("COMPOSE_PROFILES"):
+        profiles = set(p.strip() for p in env["COMPOSE_PROFILES"].split(",") if p.strip())
+    return profiles
+
+
+def _name_resource(spec: YMap, project: str, key: str):
+    if spec.get("name"):
+        spec["name"] = scalar_text(spec["name"])
+        return
+    external = spec.get("external")
+    if isinstance(external, YMap) and external.get("name"):
+        put(spec, "name", scalar_text(external["name"]), spec.pos)
+        return
+    put(spec, "name", key if external else f"{project}_{key}", spec.pos)
+
+
+def _env_files_into_environment(svc: YMap, env: dict, loader: _Loader):
+    files = svc.get("env_file")
+    if not files:
+        return
+    values: dict = {}
+    for i, entry in enumerate(files):
+        path = entry["path"]
+        if not os.path.isfile(path):
+            if entry.get("required", True) is False:
+                continue
+        values.update(read_env_file(path, env, raw=entry.get("format") == "raw",
+                                    origin=files.ipos[i] if i < len(files.ipos) else None))
+    environment = svc.get("environment")
+    merged = new_map(svc.pos)
+    where = svc.vpos.get("env_file", svc.pos)
+    for k, v in values.items():
+        put(merged, k, v, where)
+    if type(environment) is YMap:
+        for k, v in environment.items():
+            put(merged, k, v, environment.kpos[k], environment.vpos[k])
+    svc.pop("env_file")
+    svc.kpos.pop("env_file", None)
+    svc.vpos.pop("env_file", None)
+    put(svc, "environment", merged, where)
+
+
+def _resolve_bare_environment(svc: YMap, env: dict):
+    environment = svc.get("environment")
+    if type(environment) is not YMap:
+        return
+    for k, v in environment.items():
+        if v is None and env.get(k) is not None:
+            environment[k] = env[k]
+
+
+def _check_service_refs(sname: str, svc: YMap, services: YMap, disabled: set):
+    def missing(ref: str, what: str, where):
+        if ref in disabled:
+            raise InputError(f"service {sname!r} {what} {ref!r}, which is only enabled by a profile",
+                             where, hint=f"enable that profile with --profile, or remove the reference")
+        raise InputError(f"service {sname!r} {what} undefined service {ref!r}", where,
+                         hint=_did_you_mean(ref, services))
+    deps = svc.get("depends_on")
+    if type(deps) is YMap:
+        for dep in list(deps):
+            if dep not in services:
+                if deps[dep].get("required") is False:
+                    deps.pop(dep)
+                    continue
+                missing(dep, "depends on", deps.kpos[dep])
+    mode = svc.get("network_mode")
+    if isinstance(mode, str) and mode.startswith("service:"):
+        ref = mode[len("service:"):]
+        if ref not in services:
+            missing(ref, "uses the network of", svc.vpos["network_mode"])
+    for i, link in enumerate(svc.get("links") or ()):
+        ref = str(link).split(":", 1)[0]
+        if ref not in services:
+            missing(ref, "links to", svc["links"].ipos[i])
+    for i, vf in enumerate(svc.get("volumes_from") or ()):
+        ref = str(vf).split(":", 1)[0]
+        if not ref.startswith("container") and ref not in services:
+            missing(ref, "takes volumes from", svc["volumes_from"].ipos[i])
+
+
+def _check_cycles(services: YMap):
+    """depends_on / service: network / links must form a DAG (start-up needs an order)."""
+    graph = {name: service_dependencies(svc) for name, svc in services.items()}
+    state: dict = {}
+    for start in graph:
+        if state.get(start):
+            continue
+        stack = [(start, iter(graph[start]))]
+        state[start] = 1
+        path = [start]
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+                continue
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                svc = services[node]
+                where = (svc.get("depends_on") or svc).kpos.get(nxt) if type(svc.get("depends_on")) is YMap \
+                    else svc.pos
+                raise InputError(f"dependency cycle: {' -> '.join(cycle)}", where or svc.pos,
+                                 hint="services cannot depend on each other in a circle; "
+                                      "remove one of the depends_on/links entries")
+            if not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(graph[nxt])))
+
+
+def service_dependencies(svc: YMap) -> list:
+    deps = list(svc.get("depends_on") or ())
+    mode = svc.get("network_mode")
+    if isinstance(mode, str) and mode.startswith("service:"):
+        deps.append(mode[len("service:"):])
+    for link in svc.get("links") or ():
+        deps.append(str(link).split(":", 1)[0])
+    for vf in svc.get("volumes_from") or ():
+        ref = str(vf).split(":", 1)[0]
+        if not ref.startswith("container"):
+            deps.append(ref)
+    return deps
+
+
+def load_project(opts: ProjectOptions) -> LoadedProject:
+    return _Loader(opts).load()

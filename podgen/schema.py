@@ -1,0 +1,514 @@
+"""Validate stage: the official compose-spec JSON schema, errors at file:line:col.
+
+The schema is the copy the ``check-jsonschema`` package maintains
+(``check_jsonschema/builtin_schemas/vendor/compose-spec.json``), located
+without importing that package.  Importing the ``jsonschema`` library costs
+~120 ms, ten times the whole Python start-up, so podgen compiles the schema
+into small checking closures instead; ``tests/test_schema.py`` checks this
+validator against ``jsonschema.Draft7Validator`` on the corpus and on
+generated documents so the two cannot drift apart.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+
+from podgen.errors import InputError
+from podgen.yamlload import YMap, YSeq
+
+SUPPORTED_KEYWORDS = frozenset((
+    "$schema", "$id", "$ref", "title", "description", "default", "deprecated", "examples",
+    "type", "properties", "patternProperties", "additionalProperties", "required",
+    "items", "uniqueItems", "enum", "const", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "pattern", "oneOf", "anyOf", "allOf", "not", "minItems", "maxItems",
+    "minLength", "maxLength", "minProperties", "maxProperties", "definitions", "format",
+))
+
+_schema_cache: dict = {}
+
+
+def compose_schema_path() -> str:
+    """Path of check-jsonschema's vendored compose-spec.json (package not imported)."""
+    import importlib.util
+    spec = importlib.util.find_spec("check_jsonschema")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError("the compose-spec schema is missing: the 'check-jsonschema' package "
+                         "is not installed", None,
+                         hint="reinstall podgen: pip install podgen")
+    base = list(spec.submodule_search_locations)[0]
+    return os.path.join(base, "builtin_schemas", "vendor", "compose-spec.json")
+
+
+def compose_schema() -> dict:
+    if "compose" not in _schema_cache:
+        with open(compose_schema_path(), "rb") as fh:
+            _schema_cache["compose"] = json.loads(fh.read())
+    return _schema_cache["compose"]
+
+
+def _type_ok(expected, value) -> bool:
+    t = type(value)
+    if isinstance(expected, list):
+        return any(_type_ok(e, value) for e in expected)
+    if expected == "string":
+        return t is str
+    if expected == "object":
+        return t is YMap or t is dict
+    if expected == "array":
+        return t is YSeq or t is list
+    if expected == "boolean":
+        return t is bool
+    if expected == "null":
+        return value is None
+    if expected == "integer":
+        return (t is int) or (t is float and value == value and value not in (float("inf"), float("-inf"))
+                              and value == int(value))
+    if expected == "number":
+        return t is int or t is float
+    return True
+
+
+def _type_name(value) -> str:
+    t = type(value)
+    if value is None:
+        return "null"
+    if t is bool:
+        return "a boolean"
+    if t is int or t is float:
+        return "a number"
+    if t is str:
+        return "a string"
+    if t is YMap or t is dict:
+        return "a mapping"
+    if t is YSeq or t is list:
+        return "a list"
+    return t.__name__
+
+
+_TYPE_WORDS = {"string": "a string", "object": "a mapping", "array": "a list", "boolean": "a boolean",
+               "null": "null", "integer": "an integer", "number": "a number"}
+
+
+def _expect_words(expected) -> str:
+    if isinstance(expected, list):
+        words = [_TYPE_WORDS.get(e, e) for e in expected]
+        return " or ".join(words)
+    return _TYPE_WORDS.get(expected, expected)
+
+
+def describe_path(path: tuple) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "the document"
+
+
+class _Error:
+    __slots__ = ("message", "pos", "hint", "depth")
+
+    def __init__(self, message, pos, hint=None, depth=0):
+        self.message = message
+        self.pos = pos
+        self.hint = hint
+        self.depth = depth
+
+
+def _unique_key(value):
+    if type(value) in (YMap, dict):
+        return ("m", tuple(sorted((k, _unique_key(v)) for k, v in value.items())))
+    if type(value) in (YSeq, list):
+        return ("l", tuple(_unique_key(v) for v in value))
+    if type(value) is bool:
+        return ("b", value)
+    if isinstance(value, (int, float)):
+        return ("n", float(value))
+    return ("s", value)
+
+
+class Validator:
+    """Compiles a draft-07 schema into closures: check(value, pos, path, errors) -> bool."""
+
+    def __init__(self, schema: dict):
+        self.root = schema
+        self._compiled: dict = {}
+        self._regex: dict = {}
+
+    def validate(self, document, pos) -> list[_Error]:
+        errors: list[_Error] = []
+        self.compile(self.root)(document, pos, (), errors)
+        return errors
+
+    def is_valid(self, document) -> bool:
+        return self.compile(self.root)(document, None, (), None)
+
+    def _resolve(self, ref: str) -> dict:
+        if not ref.startswith("#/"):
+            raise ValueError(f"unsupported $ref {ref}")
+        node = self.root
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node
+
+    def _re(self, pattern: str):
+        rx = self._regex.get(pattern)
+        if rx is None:
+            rx = self._regex[pattern] = re.compile(pattern)
+        return rx
+
+    def compile(self, schema):
+        key = id(schema)
+        fn = self._compiled.get(key)
+        if fn is not None:
+            return fn
+        if schema is True or schema == {}:
+            def always(value, pos, path, errors):
+                return True
+            self._compiled[key] = always
+            return always
+        if schema is False:
+            def never(value, pos, path, errors):
+                if errors is not None:
+                    errors.append(_Error(f"{describe_path(path)} is not allowed", pos))
+                return False
+            self._compiled[key] = never
+            return never
+        unknown = set(schema) - SUPPORTED_KEYWORDS
+        if unknown:
+            raise ValueError(f"schema keyword(s) not supported: {sorted(unknown)}")
+        # placeholder for recursive refs
+        cell: list = []
+
+        def deferred(value, pos, path, errors):
+            return cell[0](value, pos, path, errors)
+        self._compiled[key] = deferred
+        fn = self._build(schema)
+        cell.append(fn)
+        self._compiled[key] = fn
+        return fn
+
+    def _build(self, schema: dict):
+        checks = []
+        if "$ref" in schema:
+            target = self._resolve(schema["$ref"])
+            ref_fn = self.compile(target)
+            checks.append(ref_fn)
+        expected = schema.get("type")
+        if expected is not None:
+            def check_type(value, pos, path, errors, expected=expected):
+                if _type_ok(expected, value):
+                    return True
+                if errors is not None:
+                    errors.append(_Error(
+                        f"{describe_path(path)} must be {_expect_words(expected)}, not {_type_name(value)}",
+                        pos, depth=len(path)))
+                return False
+            checks.append(check_type)
+        if "enum" in schema:
+            allowed = schema["enum"]
+
+            def check_enum(value, pos, path, errors, allowed=allowed):
+                if any(value == a and type(value) is type(a) for a in allowed) or (
+                        type(value) is not bool and value in allowed):
+                    return True
+                if errors is not None:
+                    close = difflib.get_close_matches(str(value), [str(a) for a in allowed], 1, 0.6)
+                    errors.append(_Error(
+                        f"{describe_path(path)} must be one of {', '.join(repr(a) for a in allowed)}; "
+                        f"got {value!r}", pos, hint=f"did you mean {close[0]!r}?" if close else None,
+                        depth=len(path)))
+                return False
+            checks.append(check_enum)
+        if "const" in schema:
+            const = schema["const"]
+
+            def check_const(value, pos, path, errors, const=const):
+                if value == const:
+                    return True
+                if errors is not None:
+                    errors.append(_Error(f"{describe_path(path)} must be {const!r}", pos, depth=len(path)))
+                return False
+            checks.append(check_const)
+        if "pattern" in schema:
+            rx = self._re(schema["pattern"])
+
+            def check_pattern(value, pos, path, errors, rx=rx):
+                if type(value) is not str or rx.search(value):
+                    return True
+                if errors is not None:
+                    errors.append(_Error(f"{describe_path(path)} {value!r} does not match "
+                                         f"the required pattern {rx.pattern}", pos, depth=len(path)))
+                return False
+            checks.append(check_pattern)
+        for kw, cmp, word in (("minimum", lambda v, b: v >= b, "at least"),
+                              ("maximum", lambda v, b: v <= b, "at most"),
+                              ("exclusiveMinimum", lambda v, b: v > b, "more than"),
+                              ("exclusiveMaximum", lambda v, b: v < b, "less than")):
+            if kw in schema:
+                bound = schema[kw]
+
+                def check_bound(value, pos, path, errors, bound=bound, cmp=cmp, word=word):
+                    if type(value) not in (int, float) or cmp(value, bound):
+                        return True
+                    if errors is not None:
+                        errors.append(_Error(f"{describe_path(path)} must be {word} {bound}, got {value}",
+                                             pos, depth=len(path)))
+                    return False
+                checks.append(check_bound)
+        for kw, attr in (("minItems", "items"), ("maxItems", "items"), ("minLength", "length"),
+                         ("maxLength", "length"), ("minProperties", "props"), ("maxProperties", "props")):
+            if kw in schema:
+                bound = schema[kw]
+                is_min = kw.startswith("min")
+
+                def check_size(value, pos, path, errors, bound=bound, is_min=is_min, attr=attr):
+                    if attr == "items" and type(value) not in (YSeq, list):
+                        return True
+                    if attr == "length" and type(value) is not str:
+                        return True
+                    if attr == "props" and type(value) not in (YMap, dict):
+                        return True
+                    size = len(value)
+                    if (size >= bound) if is_min else (size <= bound):
+                        return True
+                    if errors is not None:
+                        errors.append(_Error(f"{describe_path(path)} must have "
+                                             f"{'at least' if is_min else 'at most'} {bound} "
+                                             f"{'items' if attr != 'length' else 'characters'}",
+                                             pos, depth=len(path)))
+                    return False
+                checks.append(check_size)
+        if any(k in schema for k in ("properties", "patternProperties", "additionalProperties", "required")):
+            checks.append(self._object_check(schema))
+        if "items" in schema or "uniqueItems" in schema:
+            checks.append(self._array_check(schema))
+        if "allOf" in schema:
+            subs = [self.compile(s) for s in schema["allOf"]]
+
+            def check_all(value, pos, path, errors, subs=subs):
+                ok = True
+                for sub in subs:
+                    if not sub(value, pos, path, errors):
+                        ok = False
+                        if errors is None:
+                            return False
+                return ok
+            checks.append(check_all)
+        if "anyOf" in schema or "oneOf" in schema:
+            checks.append(self._choice_check(schema))
+        if "not" in schema:
+            sub = self.compile(schema["not"])
+
+            def check_not(value, pos, path, errors, sub=sub):
+                if not sub(value, pos, path, None):
+                    return True
+                if errors is not None:
+                    errors.append(_Error(f"{describe_path(path)} has a form that is not allowed",
+                                         pos, depth=len(path)))
+                return False
+            checks.append(check_not)
+
+        if len(checks) == 1:
+            return checks[0]
+
+        def check_all_keywords(value, pos, path, errors, checks=tuple(checks)):
+            ok = True
+            for chk in checks:
+                if not chk(value, pos, path, errors):
+                    ok = False
+                    if errors is None:
+                        return False
+            return ok
+        return check_all_keywords
+
+    def _object_check(self, schema):
+        props = {k: self.compile(v) for k, v in schema.get("properties", {}).items()}
+        patterns = [(self._re(p), self.compile(s)) for p, s in schema.get("patternProperties", {}).items()]
+        additional = schema.get("additionalProperties", True)
+        additional_fn = None if additional in (True, False) else self.compile(additional)
+        required = tuple(schema.get("required", ()))
+        known = sorted(props)
+
+        def check_object(value, pos, path, errors):
+            if type(value) is not YMap and type(value) is not dict:
+                return True
+            ok = True
+            kpos = getattr(value, "kpos", {})
+            vpos = getattr(value, "vpos", {})
+            for req in required:
+                if req not in value:
+                    ok = False
+                    if errors is None:
+                        return False
+                    errors.append(_Error(f"{describe_path(path)} is missing the required key {req!r}",
+                                         pos, depth=len(path)))
+            for k, v in value.items():
+                sub = props.get(k)
+                matched = sub is not None
+                sub_path = path + (k,)
+                where = vpos.get(k, pos)
+                if sub is not None and not sub(v, where, sub_path, errors):
+                    ok = False
+                    if errors is None:
+                        return False
+                for rx, pfn in patterns:
+                    if rx.search(k):
+                        matched = True
+                        if not pfn(v, where, sub_path, errors):
+                            ok = False
+                            if errors is None:
+                                return False
+                if matched:
+                    continue
+                if additional is False:
+                    ok = False
+                    if errors is None:
+                        return False
+                    errors.append(_unknown_key(k, path, known, patterns, kpos.get(k, pos)))
+                elif additional_fn is not None and not additional_fn(v, where, sub_path, errors):
+                    ok = False
+                    if errors is None:
+                        return False
+            return ok
+        return check_object
+
+    def _array_check(self, schema):
+        items = schema.get("items")
+        item_fn = self.compile(items) if isinstance(items, dict) else None
+        tuple_fns = [self.compile(s) for s in items] if isinstance(items, list) else None
+        unique = schema.get("uniqueItems", False)
+
+        def check_array(value, pos, path, errors):
+            if type(value) is not YSeq and type(value) is not list:
+                return True
+            ok = True
+            ipos = getattr(value, "ipos", ())
+            for i, item in enumerate(value):
+                fn = item_fn if item_fn is not None else (
+                    tuple_fns[i] if tuple_fns is not None and i < len(tuple_fns) else None)
+                if fn is not None and not fn(item, ipos[i] if i < len(ipos) else pos, path + (i,), errors):
+                    ok = False
+                    if errors is None:
+                        return False
+            if unique and len(value) > 1:
+                seen = {}
+                for i, item in enumerate(value):
+                    k = _unique_key(item)
+                    if k in seen:
+                        ok = False
+                        if errors is None:
+                            return False
+                        errors.append(_Error(
+                            f"{describe_path(path)} has a duplicate item {item!r} "
+                            f"(items {seen[k]} and {i} are equal)", ipos[i] if i < len(ipos) else pos,
+                            hint="remove the repeated entry", depth=len(path)))
+                        break
+                    seen[k] = i
+            return ok
+        return check_array
+
+    def _choice_check(self, schema):
+        one = "oneOf" in schema
+        branches = schema["oneOf"] if one else schema["anyOf"]
+        fns = [self.compile(b) for b in branches]
+        types = [self._branch_types(b) for b in branches]
+
+        def check_choice(value, pos, path, errors):
+            valid = [i for i, fn in enumerate(fns) if fn(value, pos, path, None)]
+            if valid and (not one or len(valid) == 1):
+                return True
+            if errors is None:
+                return False
+            if one and len(valid) > 1:
+                errors.append(_Error(f"{describe_path(path)} matches more than one allowed form",
+                                     pos, depth=len(path)))
+                return False
+            # explain with the branch whose type fits the value, if exactly one does
+            fitting = [i for i, t in enumerate(types) if t is None or any(_type_ok(x, value) for x in t)]
+            if len(fitting) == 1:
+                fns[fitting[0]](value, pos, path, errors)
+                return False
+            if fitting:
+                candidates = []
+                for i in fitting:
+                    sub: list = []
+                    fns[i](value, pos, path, sub)
+                    if sub:
+                        candidates.append(sub)
+                if candidates:
+                    best = max(candidates, key=lambda errs: (max(e.depth for e in errs), -len(errs)))
+                    errors.extend(best)
+                    return False
+            wanted = []
+            for t in types:
+                for x in (t or []):
+                    w = _TYPE_WORDS.get(x, x)
+                    if w not in wanted:
+                        wanted.append(w)
+            errors.append(_Error(f"{describe_path(path)} must be {' or '.join(wanted) or 'valid'}, "
+                                 f"not {_type_name(value)}", pos, depth=len(path)))
+            return False
+        return check_choice
+
+    def _branch_types(self, branch):
+        seen = set()
+        while "$ref" in branch and "type" not in branch and id(branch) not in seen:
+            seen.add(id(branch))
+            branch = self._resolve(branch["$ref"])
+        t = branch.get("type")
+        if t is None:
+            if "oneOf" in branch or "anyOf" in branch:
+                out = []
+                for b in branch.get("oneOf", branch.get("anyOf")):
+                    bt = self._branch_types(b)
+                    if bt is None:
+                        return None
+                    out.extend(bt)
+                return out
+            return None
+        return t if isinstance(t, list) else [t]
+
+
+def _unknown_key(key, path, known, patterns, pos) -> _Error:
+    where = describe_path(path)
+    close = difflib.get_close_matches(key, known, 1, 0.7)
+    hint = None
+    if close:
+        hint = f"did you mean {close[0]!r}?"
+    elif any(rx.pattern == "^x-" for rx, _ in patterns):
+        hint = "custom keys must start with 'x-'"
+    owner = f"in {where}" if path else "at the top level"
+    if len(path) == 2 and path[0] == "services":
+        owner = f"in service {path[1]!r}"
+    return _Error(f"unknown key {key!r} {owner}", pos, hint=hint, depth=len(path) + 1)
+
+
+_validator_cache: dict = {}
+
+
+def compose_validator() -> Validator:
+    v = _validator_cache.get("compose")
+    if v is None:
+        v = _validator_cache["compose"] = Validator(compose_schema())
+    return v
+
+
+def validate_compose(document, path: str) -> list[InputError]:
+    """All schema violations of one (interpolated) compose document, located."""
+    validator = compose_validator()
+    if validator.is_valid(document):
+        return []
+    raw = validator.validate(document, getattr(document, "pos", None) or (path, 1, 1))
+    seen = set()
+    out = []
+    for err in sorted(raw, key=lambda e: (e.pos or ("", 0, 0))[1:]):
+        ident = (err.message, err.pos)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        out.append(InputError(err.message, err.pos, hint=err.hint, code="PG002"))
+    return out

@@ -1,0 +1,461 @@
+"""Load stage: YAML text -> plain Python values that remember where they came from.
+
+The C event parser of ``ruamel.yaml.clib`` (libyaml) does the scanning; this
+module composes its event stream itself, iteratively, so that it can
+
+* resolve plain scalars the way Docker Compose (go-yaml v3) does,
+* keep ``file:line:col`` for every key and value (``YMap.kpos``/``vpos``,
+  ``YSeq.ipos``),
+* reject duplicate keys, apply ``<<`` merge keys, and
+* bound depth, node count and alias expansion ("billion laughs") so hostile
+  input fails fast with a clear message instead of eating the machine.
+
+Positions are ``(path, line, col)`` tuples, 1-based like yamllint and flake8.
+"""
+from __future__ import annotations
+
+import re
+
+from podgen.errors import InputError
+
+# Resource bounds.  A 10,000-service project is ~400k nodes and ~3 MiB.
+MAX_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 2_000_000
+
+Pos = tuple  # (path, line, col)
+
+
+class YMap(dict):
+    """A mapping that knows the position of each key and each value."""
+
+    __slots__ = ("kpos", "vpos", "pos")
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.kpos = {}
+        self.vpos = {}
+        self.pos = None
+
+
+class YSeq(list):
+    """A sequence that knows the position of each item."""
+
+    __slots__ = ("ipos", "pos")
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.ipos = []
+        self.pos = None
+
+
+# --- scalar resolution (go-yaml v3 semantics) -------------------------------
+
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_TRUE = frozenset(("true", "True", "TRUE"))
+_FALSE = frozenset(("false", "False", "FALSE"))
+_INF = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
+        "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
+        "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf")}
+_NAN = frozenset((".nan", ".NaN", ".NAN"))
+_FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_NUMBER_START = frozenset("0123456789+-.")
+
+
+def _parse_go_int(text: str):
+    """strconv.ParseInt(text, 0, 64) as go-yaml v3 calls it: 0x, 0o, 0b, 0-octal."""
+    s = text
+    sign = 1
+    if s[:1] in "+-":
+        sign = -1 if s[0] == "-" else 1
+        s = s[1:]
+    if not s:
+        return None
+    base = 10
+    low = s[:2].lower()
+    if low == "0x":
+        base, s = 16, s[2:]
+    elif low == "0o":
+        base, s = 8, s[2:]
+    elif low == "0b":
+        base, s = 2, s[2:]
+    elif len(s) > 1 and s[0] == "0":
+        base, s = 8, s[1:]
+    if not s or not s.isascii() or not s.isalnum():
+        return None
+    try:
+        return sign * int(s, base)
+    except ValueError:
+        return None
+
+
+def resolve_plain(text: str):
+    """Type of an untagged plain scalar, as go-yaml v3 decodes it into `any`."""
+    if text in _NULLS:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if text[0] not in _NUMBER_START:
+        return text
+    plain = text.replace("_", "")
+    value = _parse_go_int(plain) if plain else None
+    if value is not None:
+        return value
+    if _FLOAT_RE.match(plain):
+        return float(plain)
+    if text in _INF:
+        return _INF[text]
+    if text in _NAN:
+        return float("nan")
+    return text
+
+
+def _resolve_tagged(tag: str, text: str, pos):
+    if tag in ("tag:yaml.org,2002:str", "!"):
+        return text
+    if tag == "tag:yaml.org,2002:int":
+        value = _parse_go_int(text.replace("_", ""))
+        if value is None:
+            raise InputError(f"cannot decode {text!r} as !!int", pos)
+        return value
+    if tag == "tag:yaml.org,2002:float":
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            raise InputError(f"cannot decode {text!r} as !!float", pos) from None
+    if tag == "tag:yaml.org,2002:bool":
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise InputError(f"cannot decode {text!r} as !!bool", pos)
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
+        return text
+    raise InputError(f"unsupported YAML tag {tag}", pos,
+                     hint="Compose files use plain YAML; remove the tag")
+
+
+# --- text handling -----------------------------------------------------------
+
+def decode_bytes(data: bytes, path: str) -> str:
+    """Bytes -> text, refusing binary and non-UTF-8 input with a located error."""
+    if len(data) > MAX_BYTES:
+        raise InputError(
+            f"file is {len(data) // (1024 * 1024)} MiB; podgen reads compose files up to "
+            f"{MAX_BYTES // (1024 * 1024)} MiB", (path, 1, 1),
+            hint="split the project into several files or check that this is the right file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("file is UTF-16 encoded; compose files must be UTF-8", (path, 1, 1),
+                         hint="convert it, e.g. with: iconv -f UTF-16 -t UTF-8")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, col = _offset_to_line_col(data, nul)
+        raise InputError("file contains a NUL byte: this looks like a binary file, not YAML",
+                         (path, line, col), hint="check that the path names a compose file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _offset_to_line_col(data, exc.start)
+        raise InputError(f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                         (path, line, col),
+                         hint="save the file as UTF-8, e.g. with: iconv -f LATIN1 -t UTF-8") from None
+
+
+def _offset_to_line_col(data, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n" if isinstance(data, bytes) else "\n", 0, offset) + 1
+    nl = data.rfind(b"\n" if isinstance(data, bytes) else "\n", 0, offset)
+    return line, offset - nl
+
+
+# --- the composer --------------------------------------------------------------
+
+def _event_source(text: str):
+    """Yield (parser.get_event) from libyaml when available, else the pure parser."""
+    try:
+        from ruamel.yaml.cyaml import CParser
+    except ImportError:  # pragma: no cover - exercised only without ruamel.yaml.clib
+        CParser = None
+    if CParser is not None:
+        parser = CParser(text)
+        return parser.get_event
+    from ruamel.yaml.main import YAML  # pragma: no cover
+    events = YAML(typ="safe", pure=True).parse(text)  # pragma: no cover
+    return events.__next__  # pragma: no cover
+
+
+def _yaml_error(exc, path: str, text: str) -> InputError:
+    """Turn a ruamel/libyaml exception into a located InputError."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is not None and problem:
+        line, col = mark.line + 1, mark.column + 1
+        context = getattr(exc, "context", None)
+        cmark = getattr(exc, "context_mark", None)
+        msg = f"YAML syntax error: {problem}"
+        notes = []
+        if context and cmark is not None:
+            notes.append(f"{context} started at line {cmark.line + 1}, column {cmark.column + 1}")
+        hint = _syntax_hint(problem, text, line)
+        return InputError(msg, (path, line, col), hint=hint, notes=tuple(notes))
+    position = getattr(exc, "position", None)
+    if position is not None:  # ReaderError: bad character
+        line, col = _offset_to_line_col(text, position)
+        char = getattr(exc, "character", "")
+        code = ord(char) if isinstance(char, str) and char else char
+        return InputError(f"YAML does not allow the control character #x{code:04x} here",
+                          (path, line, col), hint="remove the character or quote the value")
+    return InputError(f"YAML error: {exc}", (path, 1, 1))
+
+
+def _syntax_hint(problem: str, text: str, line: int) -> str:
+    if "cannot start any token" in problem:
+        lines = text.splitlines()
+        if 0 < line <= len(lines) and "\t" in lines[line - 1][: len(lines[line - 1]) - len(lines[line - 1].lstrip())]:
+            return "YAML indentation must use spaces, not tabs"
+        return "quote the value if it starts with a special character such as @ ` % or |"
+    if "mapping values are not allowed" in problem:
+        return "a value containing ': ' must be quoted, or the indentation is wrong"
+    if "expected <block end>" in problem or "did not find expected key" in problem:
+        return "check the indentation of this line against the lines above"
+    if "found unexpected end of stream" in problem:
+        return "a quote or bracket opened earlier is never closed"
+    return "fix the YAML syntax at this position"
+
+
+class _Budget:
+    __slots__ = ("left", "path")
+
+    def __init__(self, path: str):
+        self.left = MAX_NODES
+        self.path = path
+
+    def spend(self, n: int, pos):
+        self.left -= n
+        if self.left < 0:
+            raise InputError(
+                f"document expands to more than {MAX_NODES:,} nodes", pos,
+                hint="this usually means YAML aliases that refer to each other many times "
+                     "(an 'alias bomb'); podgen stops instead of expanding them")
+
+
+def _copy(value, budget: _Budget, pos):
+    """Deep copy of a composed value (an alias use), charged to the budget."""
+    if type(value) is YMap:
+        budget.spend(len(value) + 1, pos)
+        out = YMap()
+        out.pos = value.pos
+        out.kpos = dict(value.kpos)
+        out.vpos = dict(value.vpos)
+        for k, v in value.items():
+            out[k] = _copy(v, budget, pos) if type(v) in (YMap, YSeq) else v
+        return out
+    if type(value) is YSeq:
+        budget.spend(len(value) + 1, pos)
+        out = YSeq()
+        out.pos = value.pos
+        out.ipos = list(value.ipos)
+        for v in value:
+            out.append(_copy(v, budget, pos) if type(v) in (YMap, YSeq) else v)
+        return out
+    return value
+
+
+def load_documents(text: str, path: str) -> list:
+    """Compose every YAML document in *text*; return their values (YMap/YSeq/scalars)."""
+    import ruamel.yaml.events as ev
+    ScalarEvent, AliasEvent = ev.ScalarEvent, ev.AliasEvent
+    MappingStartEvent, MappingEndEvent = ev.MappingStartEvent, ev.MappingEndEvent
+    SequenceStartEvent, SequenceEndEvent = ev.SequenceStartEvent, ev.SequenceEndEvent
+    DocumentStartEvent, DocumentEndEvent = ev.DocumentStartEvent, ev.DocumentEndEvent
+    StreamEndEvent = ev.StreamEndEvent
+
+    try:
+        from ruamel.yaml.error import YAMLError
+    except ImportError:  # pragma: no cover
+        YAMLError = Exception
+
+    get_event = _event_source(text)
+    budget = _Budget(path)
+    documents = []
+    anchors: dict = {}
+    # stack items: [container, pending_key, pending_key_pos, anchor, merges]
+    stack: list = []
+    root = None
+    root_set = False
+
+    def attach(value, pos, raw_key: bool = False, key_text=None):
+        """Add a finished value to the container on top of the stack."""
+        nonlocal root, root_set
+        if not stack:
+            root, root_set = value, True
+            return
+        frame = stack[-1]
+        container = frame[0]
+        if type(container) is YSeq:
+            container.append(value)
+            container.ipos.append(pos)
+            return
+        if frame[1] is _NO_KEY:
+            # this value is a key
+            if not raw_key:
+                raise InputError("mapping keys must be plain strings, not mappings or lists", pos,
+                                 hint="compose keys are names; quote the key if it is meant as text")
+            frame[1] = key_text
+            frame[2] = pos
+            return
+        key, kpos = frame[1], frame[2]
+        frame[1] = _NO_KEY
+        if key == "<<" and frame[5]:
+            frame[4].append((value, pos))
+            return
+        if key in container:
+            first = container.kpos[key]
+            raise InputError(f"duplicate key {key!r} (first defined at line {first[1]}, column {first[2]})",
+                             kpos, hint="remove one of the two entries; YAML keys must be unique")
+        container[key] = value
+        container.kpos[key] = kpos
+        container.vpos[key] = pos
+
+    try:
+        while True:
+            event = get_event()
+            etype = type(event)
+            if etype is ScalarEvent:
+                mark = event.start_mark
+                pos = (path, mark.line + 1, mark.column + 1)
+                budget.spend(1, pos)
+                text_value = event.value
+                is_key = bool(stack) and type(stack[-1][0]) is YMap and stack[-1][1] is _NO_KEY
+                if is_key:
+                    # keys stay text, whatever they look like (go: map[string]any)
+                    plain_merge = event.implicit[0] and event.style in ("", None) and text_value == "<<"
+                    if event.anchor:
+                        anchors[event.anchor] = text_value
+                    attach(None, pos, raw_key=True, key_text=text_value)
+                    stack[-1][5] = plain_merge
+                    continue
+                tag = event.tag
+                if event.implicit[0] and event.style in ("", None) and (tag is None or tag == "!"):
+                    value = resolve_plain(text_value) if text_value else None
+                elif tag is None or tag == "!" or event.implicit[1]:
+                    value = text_value
+                else:
+                    value = _resolve_tagged(tag, text_value, pos)
+                if event.anchor:
+                    anchors[event.anchor] = value
+                attach(value, pos)
+            elif etype is MappingStartEvent or etype is SequenceStartEvent:
+                mark = event.start_mark
+                pos = (path, mark.line + 1, mark.column + 1)
+                budget.spend(1, pos)
+                if len(stack) >= MAX_DEPTH:
+                    raise InputError(f"document is nested more than {MAX_DEPTH} levels deep", pos,
+                                     hint="compose files are only a few levels deep; check the file")
+                tag = event.tag
+                if tag is not None and tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"):
+                    raise InputError(f"unsupported YAML tag {tag}", pos,
+                                     hint="Compose files use plain YAML; remove the tag")
+                if stack and type(stack[-1][0]) is YMap and stack[-1][1] is _NO_KEY:
+                    raise InputError("mapping keys must be plain strings, not mappings or lists", pos,
+                                     hint="compose keys are names; quote the key if it is meant as text")
+                container = YMap() if etype is MappingStartEvent else YSeq()
+                container.pos = pos
+                stack.append([container, _NO_KEY, None, event.anchor, [], False, pos])
+            elif etype is MappingEndEvent or etype is SequenceEndEvent:
+                frame = stack.pop()
+                container = frame[0]
+                if frame[4]:
+                    _apply_merges(container, frame[4], budget)
+                if frame[3]:
+                    anchors[frame[3]] = container
+                attach(container, frame[6])
+            elif etype is AliasEvent:
+                mark = event.start_mark
+                pos = (path, mark.line + 1, mark.column + 1)
+                if event.anchor not in anchors:
+                    raise InputError(f"unknown YAML alias *{event.anchor}", pos,
+                                     hint="define the anchor (&name) before using it")
+                target = anchors[event.anchor]
+                is_key = bool(stack) and type(stack[-1][0]) is YMap and stack[-1][1] is _NO_KEY
+                if is_key:
+                    if type(target) in (YMap, YSeq):
+                        raise InputError("mapping keys must be plain strings", pos)
+                    attach(None, pos, raw_key=True, key_text=str(target))
+                    stack[-1][5] = False
+                    continue
+                if type(target) in (YMap, YSeq):
+                    target = _copy(target, budget, pos)
+                else:
+                    budget.spend(1, pos)
+                attach(target, pos)
+            elif etype is DocumentStartEvent:
+                root, root_set = None, False
+                anchors = {}
+            elif etype is DocumentEndEvent:
+                documents.append(root if root_set else None)
+            elif etype is StreamEndEvent:
+                break
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError("document is nested too deeply", (path, 1, 1)) from None
+    except YAMLError as exc:
+        raise _yaml_error(exc, path, text) from None
+    except StopIteration:
+        pass
+    return documents
+
+
+class _NoKey:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<no key>"
+
+
+_NO_KEY = _NoKey()
+
+
+def _apply_merges(container, merges, budget):  # noqa: ARG001
+    """Apply ``<<`` merge keys: explicit keys win; earlier merged maps win over later."""
+    if type(container) is not YMap:
+        return
+    sources = []
+    for value, pos in merges:
+        if type(value) is YMap:
+            sources.append(value)
+        elif type(value) is YSeq:
+            for i, item in enumerate(value):
+                if type(item) is not YMap:
+                    raise InputError("a '<<' merge list may only contain mappings",
+                                     value.ipos[i] if i < len(value.ipos) else pos)
+                sources.append(item)
+        else:
+            raise InputError("the value of '<<' must be a mapping or a list of mappings", pos,
+                             hint="use '<<: *anchor' where the anchor names a mapping")
+    for source in sources:
+        for key, value in source.items():
+            if key in container:
+                continue
+            container[key] = value  # merge sources are fresh copies already
+            container.kpos[key] = source.kpos.get(key, source.pos)
+            container.vpos[key] = source.vpos.get(key, source.pos)
+
+
+def load_file_text(text: str, path: str) -> list:
+    return load_documents(text, path)
+
+
+def plain(value):
+    """Strip position bookkeeping: YMap/YSeq -> dict/list (for JSON output)."""
+    if type(value) is YMap:
+        return {k: plain(v) for k, v in value.items()}
+    if type(value) is YSeq:
+        return [plain(v) for v in value]
+    return value
