@@ -50,26 +50,33 @@ class Span:
 
 @dataclass(frozen=True)
 class SourceEdit:
-    """Replace the YAML node that starts at ``span`` with ``value`` (used by ``podgen fix``).
+    """An edit of the compose file, addressed by the position of a YAML node.
 
-    ``key`` set: the node is a mapping at span and ``value`` is set for that key
-    (``None`` with ``delete=True`` removes the key).
+    ``op`` names what to do with the node at ``span`` (see ``podgen.fixer``):
+    ``port_published`` (value: new host port), ``replace`` (value: new scalar),
+    ``remove_item``, ``set_key`` (key, value), ``remove_key`` (key).
     """
 
     span: Span
+    op: str
     value: object = None
     key: str | None = None
-    delete: bool = False
 
 
 @dataclass(frozen=True)
 class Change:
-    """One thing ``convert`` changed in the project, shown as old -> new."""
+    """One thing ``convert`` changed in the project, shown as old -> new, and why."""
 
     service: str
     what: str
     old: str
     new: str
+    code: str = ""
+    reason: str = ""
+
+    def describe(self) -> str:
+        why = f" ({self.code}: {self.reason})" if self.reason else (f" ({self.code})" if self.code else "")
+        return f"{self.what}: {self.old} -> {self.new}{why}"
 
 
 @dataclass(frozen=True)

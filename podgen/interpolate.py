@@ -28,6 +28,7 @@ class Interpolator:
     def __init__(self, env: dict):
         self.env = env
         self.missing: dict[str, tuple] = {}  # name -> first position it was used at
+        self.blanked: set = set()            # positions of values that used an unset variable
 
     def substitute(self, text: str, pos=None) -> str:
         if "$" not in text:
@@ -77,6 +78,7 @@ class Interpolator:
         value = self.env.get(name)
         if value is None:
             self.missing.setdefault(name, pos)
+            self.blanked.add(pos)
             return ""
         return value
 

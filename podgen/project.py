@@ -150,9 +150,14 @@ class _Loader:
                 raise InputError(f"the top level of a compose file must be a mapping, not {kind}",
                                  where, hint="start the file with 'services:'")
             interpolate_tree(doc, interp)
-            errors = validate_compose(doc, path)
+            errors, soft = validate_compose(doc, path, interp.blanked)
             if errors:
                 raise InputErrors(errors)
+            for e in soft:
+                self.diagnostics.append(Diagnostic(
+                    Span.of(e.pos), "PG002", Severity.WARNING, e.message + " (an unset variable made it empty)",
+                    name="schema-violation",
+                    notes=("Docker Compose 2.26 accepts this; set the variable to get a valid value",)))
             canon = self.canonical(doc, path, base_dir, interp, include_depth)
             merged = canon if merged is None else merge_documents(merged, canon)
         if merged is None:
@@ -454,6 +459,8 @@ def finish(doc: YMap, name: str, env: dict, loader: _Loader) -> YMap:
             spec = merge_maps(spec, new_map(spec.pos)) if type(spec) is YMap else new_map(
                 networks.vpos.get(net, doc.pos))
             _name_resource(spec, name, net)
+            if net not in networks:
+                put(spec, "x-podgen-implicit", True, spec.pos)
             if "ipam" not in spec and not spec.get("external"):
                 put(spec, "ipam", new_map(spec.pos), spec.pos)
             put(nets, net, spec, networks.kpos.get(net, doc.pos), networks.vpos.get(net, doc.pos))

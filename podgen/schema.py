@@ -109,13 +109,14 @@ def describe_path(path: tuple) -> str:
 
 
 class _Error:
-    __slots__ = ("message", "pos", "hint", "depth")
+    __slots__ = ("message", "pos", "hint", "depth", "kind")
 
-    def __init__(self, message, pos, hint=None, depth=0):
+    def __init__(self, message, pos, hint=None, depth=0, kind=""):
         self.message = message
         self.pos = pos
         self.hint = hint
         self.depth = depth
+        self.kind = kind
 
 
 def _unique_key(value):
@@ -220,7 +221,7 @@ class Validator:
                     errors.append(_Error(
                         f"{describe_path(path)} must be one of {', '.join(repr(a) for a in allowed)}; "
                         f"got {value!r}", pos, hint=f"did you mean {close[0]!r}?" if close else None,
-                        depth=len(path)))
+                        depth=len(path), kind="enum"))
                 return False
             checks.append(check_enum)
         if "const" in schema:
@@ -241,7 +242,8 @@ class Validator:
                     return True
                 if errors is not None:
                     errors.append(_Error(f"{describe_path(path)} {value!r} does not match "
-                                         f"the required pattern {rx.pattern}", pos, depth=len(path)))
+                                         f"the required pattern {rx.pattern}", pos, depth=len(path),
+                                         kind="pattern"))
                 return False
             checks.append(check_pattern)
         for kw, cmp, word in (("minimum", lambda v, b: v >= b, "at least"),
@@ -497,18 +499,23 @@ def compose_validator() -> Validator:
     return v
 
 
-def validate_compose(document, path: str) -> list[InputError]:
-    """All schema violations of one (interpolated) compose document, located."""
+def validate_compose(document, path: str, blanked=frozenset()) -> tuple[list, list]:
+    """Schema violations of one (interpolated) compose document, located: (errors, soft).
+
+    *soft* are enum/pattern violations by a string that an unset variable made
+    empty: Docker Compose 2.26 loads those, so podgen warns instead of failing.
+    """
     validator = compose_validator()
     if validator.is_valid(document):
-        return []
+        return [], []
     raw = validator.validate(document, getattr(document, "pos", None) or (path, 1, 1))
     seen = set()
-    out = []
+    out, soft = [], []
     for err in sorted(raw, key=lambda e: (e.pos or ("", 0, 0))[1:]):
         ident = (err.message, err.pos)
         if ident in seen:
             continue
         seen.add(ident)
-        out.append(InputError(err.message, err.pos, hint=err.hint, code="PG002"))
-    return out
+        error = InputError(err.message, err.pos, hint=err.hint, code="PG002")
+        (soft if err.kind in ("enum", "pattern") and err.pos in blanked else out).append(error)
+    return out, soft

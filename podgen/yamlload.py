@@ -175,18 +175,19 @@ def _offset_to_line_col(data, offset: int) -> tuple[int, int]:
 
 # --- the composer --------------------------------------------------------------
 
-def _event_source(text: str):
-    """Yield (parser.get_event) from libyaml when available, else the pure parser."""
+def _c_events(text: str):
+    """libyaml's event parser (fast); None when ruamel.yaml.clib is not installed."""
     try:
         from ruamel.yaml.cyaml import CParser
     except ImportError:  # pragma: no cover - exercised only without ruamel.yaml.clib
-        CParser = None
-    if CParser is not None:
-        parser = CParser(text)
-        return parser.get_event
-    from ruamel.yaml.main import YAML  # pragma: no cover
-    events = YAML(typ="safe", pure=True).parse(text)  # pragma: no cover
-    return events.__next__  # pragma: no cover
+        return None
+    return CParser(text).get_event
+
+
+def _pure_events(text: str):
+    """ruamel.yaml's pure-Python parser: YAML 1.2 like go-yaml (e.g. ``[a:b]`` in flow)."""
+    from ruamel.yaml.main import YAML
+    return YAML(typ="safe", pure=True).parse(text).__next__
 
 
 def _yaml_error(exc, path: str, text: str) -> InputError:
@@ -267,7 +268,30 @@ def _copy(value, budget: _Budget, pos):
 
 
 def load_documents(text: str, path: str) -> list:
-    """Compose every YAML document in *text*; return their values (YMap/YSeq/scalars)."""
+    """Compose every YAML document in *text*; return their values (YMap/YSeq/scalars).
+
+    libyaml parses YAML 1.1 and rejects a few YAML 1.2 forms that Docker Compose
+    accepts (``[a:b]``); on a syntax error the pure-Python YAML 1.2 parser decides.
+    """
+    fast = _c_events(text)
+    if fast is not None:
+        try:
+            return _compose(text, path, fast)
+        except _SyntaxFailure:
+            pass
+    try:
+        return _compose(text, path, _pure_events(text))
+    except _SyntaxFailure as failure:
+        raise failure.error from None
+
+
+class _SyntaxFailure(Exception):
+    def __init__(self, error: InputError):
+        super().__init__(error.message)
+        self.error = error
+
+
+def _compose(text: str, path: str, get_event) -> list:
     import ruamel.yaml.events as ev
     ScalarEvent, AliasEvent = ev.ScalarEvent, ev.AliasEvent
     MappingStartEvent, MappingEndEvent = ev.MappingStartEvent, ev.MappingEndEvent
@@ -280,7 +304,6 @@ def load_documents(text: str, path: str) -> list:
     except ImportError:  # pragma: no cover
         YAMLError = Exception
 
-    get_event = _event_source(text)
     budget = _Budget(path)
     documents = []
     anchors: dict = {}
@@ -406,7 +429,7 @@ def load_documents(text: str, path: str) -> list:
     except RecursionError:
         raise InputError("document is nested too deeply", (path, 1, 1)) from None
     except YAMLError as exc:
-        raise _yaml_error(exc, path, text) from None
+        raise _SyntaxFailure(_yaml_error(exc, path, text)) from None
     except StopIteration:
         pass
     return documents

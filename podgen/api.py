@@ -1,0 +1,173 @@
+"""The pipeline, as plain functions the CLI and the tests call.
+
+load -> validate -> model -> analyse -> rewrite -> emit.  Nothing here prints
+or exits: every stage returns data, the CLI decides what to show and write.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from podgen.diagnostics import Diagnostic, Severity
+from podgen.errors import InputError
+from podgen.project import ProjectOptions, load_project
+from podgen.target import Target
+
+
+@dataclass
+class Options:
+    files: list = field(default_factory=list)
+    project_name: str | None = None
+    profiles: tuple = ()
+    env_files: tuple | None = None
+    project_directory: str | None = None
+    environ: dict | None = None
+    cwd: str | None = None
+    target: Target = field(default_factory=Target)
+    select: tuple = ()
+    ignore: tuple = ()
+    severity: dict = field(default_factory=dict)      # code -> Severity
+    rule_options: dict = field(default_factory=dict)  # code -> {option: value}
+
+    def project_options(self) -> ProjectOptions:
+        return ProjectOptions(files=list(self.files), project_name=self.project_name,
+                              profiles=tuple(self.profiles), env_files=self.env_files,
+                              environ=self.environ, project_directory=self.project_directory,
+                              cwd=self.cwd)
+
+
+@dataclass
+class LintResult:
+    diagnostics: list
+    project: object = None
+    loaded: object = None
+
+
+@dataclass
+class ConvertResult:
+    files: list                       # GeneratedFile
+    diagnostics: list
+    changes: list                     # Change
+    project: object = None
+
+    @property
+    def failed(self) -> bool:
+        return any(d.severity >= Severity.ERROR and d.code == "PG703" for d in self.diagnostics)
+
+
+def load(opts: Options):
+    from podgen.model import build_project
+    loaded = load_project(opts.project_options())
+    return loaded, build_project(loaded)
+
+
+def analyse(project, opts: Options) -> list:
+    from podgen.rules import analysis_rules
+    from podgen.rules._base import RuleContext
+    diags = []
+    for rule in analysis_rules():
+        if not _enabled(rule.code, opts):
+            continue
+        ctx = RuleContext(rule, opts.target, opts.rule_options.get(rule.code))
+        diags.extend(rule.check(project, ctx))
+    return diags
+
+
+def _enabled(code: str, opts: Options) -> bool:
+    if opts.select and not any(code.startswith(s) for s in opts.select):
+        return False
+    return not any(code.startswith(i) for i in opts.ignore)
+
+
+def finalize(diags: list, opts: Options, sources: dict | None = None) -> list:
+    """Selection, severity overrides, inline suppressions; sorted by place."""
+    from podgen.suppress import suppressed
+    out = []
+    for d in diags:
+        if not _enabled(d.code, opts):
+            continue
+        if d.code in opts.severity:
+            d.severity = opts.severity[d.code]
+        if sources is not None and suppressed(d, sources):
+            continue
+        out.append(d)
+    return sorted(out, key=lambda d: (d.span.file, d.span.line, d.span.col, d.code))
+
+
+def lint(opts: Options) -> LintResult:
+    loaded, project = load(opts)
+    diags = list(loaded.diagnostics) + analyse(project, opts)
+    return LintResult(finalize(diags, opts, loaded.sources), project, loaded)
+
+
+def rewrite(project, diags: list):
+    """Apply every automatic fix to a copy of the project; return it and the changes."""
+    fixed = project.clone()
+    changes = []
+    for d in diags:
+        if d.fix is not None and d.fix.apply is not None:
+            changes.extend(d.fix.apply(fixed))
+    return fixed, changes
+
+
+def convert(opts: Options, *, output_format: str = "quadlet", header_command: str | None = None) -> ConvertResult:
+    from podgen.emit.render import render_script, render_unit
+    from podgen.emit.spec import LoweringError, lower
+    from podgen.emit.units import GeneratedFile
+
+    if output_format == "quadlet" and not opts.target.at_least(4, 4):
+        raise InputError(f"Quadlet needs Podman 4.4 or newer; the target is Podman {opts.target.version}",
+                         None, hint="generate a shell script instead: --format script")
+    loaded, project = load(opts)
+    diags = list(loaded.diagnostics) + analyse(project, opts)
+    fixed, changes = rewrite(project, diags)
+    header = file_header(loaded, header_command, opts, output_format)
+    emit_diags: list = []
+    try:
+        spec = lower(fixed, opts.target, emit_diags)
+    except LoweringError as exc:
+        raise InputError(exc.message, (exc.span.file, exc.span.line, exc.span.col) if exc.span else None,
+                         hint=exc.hint, code="PG703") from None
+    _attach_changes(spec, changes)
+    files = []
+    if output_format == "quadlet":
+        from podgen.emit.quadlet import QuadletEmitter
+        for unit in QuadletEmitter(spec, fixed, opts.target, header).emit():
+            files.append(GeneratedFile(unit.filename, render_unit(unit)))
+    else:
+        from podgen.emit.script import ScriptModel
+        name = f"{fixed.name}.sh"
+        files.append(GeneratedFile(name, render_script(ScriptModel(spec, header), name), 0o755))
+    all_diags = finalize(diags + emit_diags, opts, loaded.sources)
+    return ConvertResult(files, all_diags, changes, fixed)
+
+
+def _attach_changes(spec, changes):
+    by_service = {c.service: c for c in spec.containers}
+    for ch in changes:
+        c = by_service.get(ch.service)
+        if c is not None:
+            c.notes.append(("changed", ch.describe(), ch.what))
+
+
+def file_header(loaded, command: str | None, opts: Options, output_format: str) -> list:
+    from podgen import __version__
+    sources = ", ".join(_display_path(f, opts.cwd) for f in loaded.files)
+    lines = [f"Generated by podgen {__version__} from {sources} (project {loaded.name!r}, "
+             f"Podman {opts.target.version} {'rootless' if opts.target.rootless else 'rootful'}).",
+             "Do not edit: change the compose file and regenerate with:"]
+    lines.append(f"  {command}" if command else "  podgen convert " + " ".join(
+        _display_path(f, opts.cwd) for f in loaded.files) + f" --format {output_format}")
+    return lines
+
+
+def _display_path(path: str, cwd: str | None) -> str:
+    base = cwd or os.getcwd()
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:
+        return path
+    return rel if not rel.startswith("..") else path
+
+
+__all__ = ["Options", "lint", "convert", "load", "analyse", "LintResult", "ConvertResult", "Diagnostic"]

@@ -1,0 +1,427 @@
+"""The ``podgen`` command line: thin click functions over ``podgen.api``.
+
+Heavy modules (jinja2, the rule docs, ruamel's round-trip dumper) are imported
+inside the commands that need them, so ``podgen lint`` starts fast enough
+for a pre-commit hook.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from podgen import __version__
+from podgen.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PodgenError, UsageError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+EPILOG = """\b
+Exit status:
+  0  success; lint found nothing at or above --fail-on
+  1  lint found problems at or above --fail-on; convert --check found stale files
+  2  usage error, or the compose file cannot be loaded or converted
+  3  internal error in podgen (please report it)
+"""
+
+
+def _project_options(f):
+    f = click.option("-p", "--project-name", metavar="NAME",
+                     help="Project name (default: top-level 'name:', COMPOSE_PROJECT_NAME, or the directory).")(f)
+    f = click.option("--profile", "profiles", multiple=True, metavar="PROFILE",
+                     help="Enable services of this profile ('*' = all). Repeatable.")(f)
+    f = click.option("--env-file", "env_files", multiple=True, metavar="FILE",
+                     help="Read variables from FILE instead of the project's .env. Repeatable.")(f)
+    f = click.option("--project-directory", metavar="DIR",
+                     help="Directory relative paths and .env are resolved against (default: the first file's).")(f)
+    return f
+
+
+def _target_options(f):
+    f = click.option("--podman-version", metavar="X.Y",
+                     help="Podman version to generate for (default: the installed podman, else 5.4).")(f)
+    f = click.option("--rootful", is_flag=True, help="Target rootful Podman: rootless-only rules are off.")(f)
+    f = click.option("--unprivileged-port-start", type=click.IntRange(0, 65536), metavar="N",
+                     help="The host's net.ipv4.ip_unprivileged_port_start (default: 1024).")(f)
+    return f
+
+
+def _target(podman_version, rootful, unprivileged_port_start, config=None):
+    from podgen.target import DEFAULT_PODMAN, Target, detect_podman_version, parse_version
+    detected = False
+    cfg = config or {}
+    version_text = podman_version or cfg.get("podman-version")
+    if version_text:
+        try:
+            version = parse_version(str(version_text))
+        except ValueError as exc:
+            raise UsageError(str(exc), hint="e.g. --podman-version 5.4") from None
+    else:
+        version = detect_podman_version()
+        detected = version is not None
+        version = version or DEFAULT_PODMAN
+    port_start = unprivileged_port_start if unprivileged_port_start is not None else \
+        int(cfg.get("unprivileged-port-start", 1024))
+    return Target(podman=version, rootless=not (rootful or cfg.get("rootful", False)),
+                  unprivileged_port_start=port_start, detected=detected)
+
+
+def _codes(values) -> tuple:
+    out = []
+    for value in values or ():
+        for part in str(value).split(","):
+            part = part.strip().upper()
+            if part:
+                out.append(part)
+    return tuple(out)
+
+
+def _options(files, project_name, profiles, env_files, project_directory, target, config=None,
+             select=(), ignore=()):
+    from podgen.api import Options
+    cfg = config or {}
+    return Options(files=list(files), project_name=project_name, profiles=tuple(profiles),
+                   env_files=tuple(env_files) if env_files else None, project_directory=project_directory,
+                   target=target,
+                   select=_codes(select) or tuple(cfg.get("select", ())),
+                   ignore=_codes(ignore) + tuple(cfg.get("ignore", ())),
+                   severity=cfg.get("severity_map", {}), rule_options=cfg.get("rule_options", {}))
+
+
+@click.group(context_settings=CONTEXT, epilog=EPILOG)
+@click.version_option(__version__, "-V", "--version", prog_name="podgen")
+def cli():
+    """Move docker-compose projects onto rootless Podman without surprises.
+
+    \b
+    podgen reads compose files exactly as Docker Compose does, finds what breaks
+    under rootless Podman (privileged ports, missing DNS, unreachable bridge IPs,
+    macvlan, host networking, the Docker socket...), repairs what it can, and
+    writes Quadlet units or a podman shell script.
+
+    \b
+    Examples:
+      podgen lint compose.yaml                      # what breaks rootless, file:line:col
+      podgen convert compose.yaml                   # preview the Quadlet units
+      podgen convert compose.yaml -o ~/.config/containers/systemd
+      podgen convert compose.yaml --format script -o deploy/
+      podgen fix compose.yaml --diff                # rootless-ready compose file
+      podgen explain PG101                          # why, example, fix
+    """
+
+
+@cli.command(context_settings=CONTEXT, epilog=EPILOG)
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("-f", "--file", "more_files", multiple=True, metavar="FILE",
+              help="More compose files, merged in order like docker compose -f.")
+@click.option("-o", "--output", "outdir", metavar="DIR",
+              help="Write the files into DIR (created if needed). Without -o they are printed.")
+@click.option("--format", "output_format", type=click.Choice(["quadlet", "script"]), default="quadlet",
+              show_default=True, help="Quadlet units, or one POSIX sh script with up/down.")
+@click.option("--force", is_flag=True, help="Replace files podgen generated before (never other files).")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files in -o DIR are not up to date.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@_target_options
+@_project_options
+def convert(file, more_files, outdir, output_format, force, check, quiet, podman_version, rootful,
+            unprivileged_port_start, project_name, profiles, env_files, project_directory):
+    """Convert a compose project to Quadlet units or a podman script.
+
+    \b
+    Applies podgen's rootless repairs (privileged ports remapped, a project
+    network with DNS, links as aliases, ...), prints every diagnostic and every
+    change, and writes each one as a comment next to the line it concerns.
+
+    \b
+    Examples:
+      podgen convert compose.yaml -o ~/.config/containers/systemd
+        then: systemctl --user daemon-reload && systemctl --user start PROJECT-SERVICE
+      podgen convert compose.yaml -f compose.prod.yaml --podman-version 4.9 -o units/
+      podgen convert compose.yaml --format script -o deploy/ && sh deploy/PROJECT.sh up
+      podgen convert compose.yaml -o units/ --check     # in CI or pre-commit
+    """
+    from podgen import api, formatters
+    from podgen.config import load_config
+    files = ([file] if file else []) + list(more_files)
+    if check and not outdir:
+        raise UsageError("--check needs -o DIR: the directory to compare with")
+    config = load_config(os.getcwd())
+    target = _target(podman_version, rootful, unprivileged_port_start, config)
+    opts = _options(files, project_name, profiles, env_files, project_directory, target, config)
+    command = _regen_command(output_format, files, outdir, podman_version, target)
+    result = api.convert(opts, output_format=output_format, header_command=command)
+    errors = [d for d in result.diagnostics if d.code == "PG703"]
+    shown = result.diagnostics if not quiet else errors
+    if shown:
+        click.echo(formatters.text(shown), err=True, nl=False)
+    if errors:
+        click.echo(f"podgen: {len(errors)} value(s) cannot be written as Quadlet units; nothing was written",
+                   err=True)
+        sys.exit(EXIT_INPUT)
+    if not quiet:
+        for ch in result.changes:
+            click.echo(f"changed: {ch.service}: {ch.describe()}", err=True)
+    if check:
+        from podgen.output import stale_files
+        stale = stale_files(result.files, outdir, result.project.name)
+        if stale:
+            click.echo(f"podgen: {outdir} is out of date: {', '.join(stale)}", err=True)
+            click.echo(f"  help: regenerate with: {command} --force", err=True)
+            sys.exit(EXIT_FINDINGS)
+        if not quiet:
+            click.echo(f"podgen: {outdir} is up to date", err=True)
+        return
+    if not outdir:
+        for i, f in enumerate(result.files):
+            if len(result.files) > 1:
+                click.echo(("\n" if i else "") + f"### {f.name}")
+            click.echo(f.text, nl=False)
+        return
+    from podgen.output import write_files
+    done = write_files(result.files, outdir, force=force, project=result.project.name)
+    if not quiet:
+        click.echo(f"podgen: wrote {len(done['written'])} file(s) to {outdir}"
+                   + (f", removed {len(done['removed'])} stale" if done["removed"] else ""), err=True)
+        if output_format == "quadlet":
+            click.echo("  next: systemctl --user daemon-reload && systemctl --user start "
+                       + " ".join(f.name.rsplit('.', 1)[0] + ".service"
+                                  for f in result.files if f.name.endswith(".container")), err=True)
+        else:
+            click.echo(f"  next: sh {os.path.join(outdir, result.files[0].name)} up", err=True)
+
+
+def _regen_command(output_format, files, outdir, podman_version, target) -> str:
+    parts = ["podgen convert"] + [files[0]] + [f"-f {f}" for f in files[1:]]
+    if outdir:
+        parts.append(f"-o {outdir}")
+    if output_format != "quadlet":
+        parts.append(f"--format {output_format}")
+    if podman_version or target.detected is False:
+        parts.append(f"--podman-version {target.version}")
+    if not target.rootless:
+        parts.append("--rootful")
+    return " ".join(parts)
+
+
+@cli.command(context_settings=CONTEXT, epilog=EPILOG)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("-f", "--file", "more_files", multiple=True, metavar="FILE",
+              help="Lint these files merged as one project (like docker compose -f).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default=None,
+              help="Output format (default: text; github under GitHub Actions).")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these codes or prefixes, e.g. PG1,PG201.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these codes or prefixes.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Exit 1 when a finding is at least this severe (default: warning).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing, just set the exit status.")
+@_target_options
+@_project_options
+def lint(files, more_files, fmt, select, ignore, fail_on, quiet, podman_version, rootful,
+         unprivileged_port_start, project_name, profiles, env_files, project_directory):
+    """Report what breaks when these compose files run on rootless Podman.
+
+    \b
+    Each FILE is linted as its own project (what pre-commit passes); use -f to
+    merge several files into one project.  Findings print as
+    PATH:LINE:COL: CODE message, which editors and CI understand.
+
+    \b
+    Configure in pyproject.toml [tool.podgen] or .podgen.toml (select, ignore,
+    severity, fail-on, rule options), or inline with
+    '# podgen: ignore[PG101]' on the line or the line above.
+
+    \b
+    Examples:
+      podgen lint compose.yaml
+      podgen lint --format sarif compose.yaml > podgen.sarif
+      podgen lint --select PG1 --fail-on error docker-compose.yml
+    """
+    from podgen import api, formatters
+    from podgen.config import load_config
+    from podgen.diagnostics import Severity
+    config = load_config(os.getcwd())
+    target = _target(podman_version, rootful, unprivileged_port_start, config)
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    threshold = Severity.parse(fail_on or config.get("fail-on", "warning"))
+    groups = [[f] for f in files]
+    if more_files:
+        groups.append(list(more_files))
+    if not groups:
+        groups = [[]]
+    diags = []
+    errors = []
+    for group in groups:
+        opts = _options(group, project_name, profiles, env_files, project_directory, target, config,
+                        select, ignore)
+        try:
+            diags.extend(api.lint(opts).diagnostics)
+        except PodgenError as exc:
+            errors.append(exc)
+    if errors:
+        diags.extend(_errors_as_diagnostics(errors))
+    if not quiet:
+        out = formatters.render(diags, fmt, show_notes=True)
+        if out:
+            click.echo(out, nl=False)
+    if errors:
+        sys.exit(EXIT_INPUT)
+    if any(d.severity >= threshold for d in diags):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _errors_as_diagnostics(errors):
+    from podgen.diagnostics import Diagnostic, Severity, Span
+    from podgen.errors import InputError, InputErrors
+    out = []
+    for exc in errors:
+        items = exc.errors if isinstance(exc, InputErrors) else [exc]
+        for e in items:
+            if isinstance(e, InputError):
+                out.append(Diagnostic(Span.of(e.pos), e.code, Severity.ERROR, e.message,
+                                      notes=(e.hint,) if e.hint else (),
+                                      name="schema-violation" if e.code == "PG002" else "invalid-input"))
+            else:
+                out.append(Diagnostic(Span(""), "PG001", Severity.ERROR, getattr(e, "message", str(e)),
+                                      name="invalid-input"))
+    return out
+
+
+@cli.command("config", context_settings=CONTEXT, epilog=EPILOG)
+@click.option("-f", "--file", "files", multiple=True, metavar="FILE", help="Compose files, merged in order.")
+@click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="yaml", show_default=True)
+@_project_options
+def config_cmd(files, fmt, project_name, profiles, env_files, project_directory):
+    """Print the normalised project, like 'docker compose config'.
+
+    \b
+    Interpolation, .env, merged -f files, profiles, extends and include are
+    applied; short syntax becomes long syntax; '$' is written '$$' so the
+    output can be loaded again.
+    """
+    from podgen.config_output import render_json, render_yaml
+    from podgen.project import ProjectOptions, load_project
+    loaded = load_project(ProjectOptions(files=list(files), project_name=project_name,
+                                         profiles=tuple(profiles),
+                                         env_files=tuple(env_files) if env_files else None,
+                                         project_directory=project_directory))
+    for d in loaded.diagnostics:
+        from podgen.formatters import text
+        click.echo(text([d]), err=True, nl=False)
+    click.echo(render_json(loaded.config) if fmt == "json" else render_yaml(loaded.config), nl=False)
+
+
+@cli.command(context_settings=CONTEXT, epilog=EPILOG)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--diff", is_flag=True, help="Print a unified diff instead of writing the file.")
+@click.option("-o", "--output", metavar="FILE", help="Write the fixed file here instead of in place.")
+@_target_options
+def fix(file, diff, output, podman_version, rootful, unprivileged_port_start):
+    """Rewrite a compose file so it works on rootless Podman.
+
+    \b
+    Applies the same repairs as 'podgen convert' to the compose file itself,
+    keeping comments and layout.  Exit 0 when nothing needed fixing or the
+    file was fixed; with --diff, exit 1 when there is a diff.
+    """
+    from podgen.config import load_config
+    from podgen.fixer import fix_file
+    config = load_config(os.getcwd())
+    target = _target(podman_version, rootful, unprivileged_port_start, config)
+    opts = _options([file], None, (), None, None, target, config)
+    result = fix_file(opts, file)
+    for line in result.messages:
+        click.echo(line, err=True)
+    if diff:
+        if result.diff:
+            click.echo(result.diff, nl=False)
+            sys.exit(EXIT_FINDINGS)
+        return
+    if not result.changed:
+        click.echo("podgen: nothing to fix", err=True)
+        return
+    dest = output or file
+    from podgen.fixer import write_atomic
+    write_atomic(dest, result.text)
+    click.echo(f"podgen: wrote {dest}", err=True)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("code")
+def explain(code):
+    """Show what a rule checks, why, an example and the fix (e.g. podgen explain PG101)."""
+    from podgen.rules import get
+    rule = get(code)
+    if rule is None:
+        from podgen.rules import RULES
+        raise UsageError(f"unknown rule {code!r}", hint="known codes: " + ", ".join(sorted(RULES)))
+    fix = {"always": "yes", "sometimes": "sometimes", "none": "no"}[rule.fix]
+    click.echo(f"{rule.code} {rule.name} ({rule.severity.label}; automatic fix: {fix})\n")
+    click.echo(rule.doc.strip())
+    if rule.options:
+        click.echo("\n## Options\n" + "\n".join(f"- {k}: {v!r}" for k, v in rule.options.items()))
+
+
+@cli.command("rules", context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
+def rules_cmd(fmt):
+    """List every rule: code, name, severity, automatic fix."""
+    from podgen.docs import rules_table
+    from podgen.rules import RULES
+    if fmt == "markdown":
+        click.echo(rules_table(), nl=False)
+    elif fmt == "json":
+        import json
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.label,
+                                "fix": r.fix, "summary": r.summary} for r in RULES.values()], indent=2))
+    else:
+        for r in RULES.values():
+            click.echo(f"{r.code}  {r.name:<32} {r.severity.label:<8} {r.summary}")
+
+
+def main(argv=None):
+    """Entry point: maps errors to exit codes; never shows a Python traceback."""
+    try:
+        cli.main(args=argv, prog_name="podgen", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("podgen: aborted", err=True)
+        sys.exit(EXIT_INPUT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_INPUT)
+    except PodgenError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("podgen: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        sys.exit(EXIT_OK)
+    except RecursionError:
+        click.echo("podgen: error: the input is nested too deeply to process", err=True)
+        sys.exit(EXIT_INPUT)
+    except MemoryError:
+        click.echo("podgen: error: out of memory while reading the input", err=True)
+        sys.exit(EXIT_INPUT)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        _internal_error(exc)
+    sys.exit(EXIT_OK)
+
+
+def _internal_error(exc: BaseException):
+    import traceback
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = frames[-1] if frames else None
+    place = f" at {os.path.basename(where.filename)}:{where.lineno}" if where else ""
+    click.echo(f"podgen: internal error: {type(exc).__name__}: {exc}{place}", err=True)
+    click.echo("  this is a bug in podgen; please report it with the input that caused it "
+               "(set PODGEN_DEBUG=1 for the full traceback)", err=True)
+    if os.environ.get("PODGEN_DEBUG"):
+        traceback.print_exception(exc)
+    sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,152 @@
+"""Escaping values for systemd/Quadlet unit files and for POSIX sh.
+
+A value from a compose file must reach the container byte for byte.  On its
+way into a Quadlet unit it crosses three parsers:
+
+1. Quadlet reads the key with one of five lookup kinds (single value, one
+   argument per line, word list, exec-style arguments, key=value list); only
+   the last two split words and undo C escapes.
+2. Quadlet writes ``ExecStart=`` for the generated service, re-quoting each
+   argument, but leaves ``%`` and ``$`` alone.
+3. systemd expands ``%`` specifiers when it loads ``ExecStart=`` and ``$VAR``
+   when it runs it: ``%%`` and ``$$`` are the literal forms.
+
+So every value is first escaped for step 3, then written in the form its
+lookup kind needs.  What cannot be written (a newline in a single-value key,
+an empty argument in ``Exec=``) is reported, never mangled.
+"""
+from __future__ import annotations
+
+
+class Verbatim(str):
+    """Text that is already escaped for systemd (e.g. contains a deliberate ``%h``)."""
+
+    __slots__ = ()
+
+
+class Unrepresentable(ValueError):
+    """The value cannot be written for this key kind."""
+
+
+def systemd_escape(value: str) -> str:
+    """``%`` -> ``%%`` and ``$`` -> ``$$`` (idempotent for Verbatim text)."""
+    if isinstance(value, Verbatim):
+        return str(value)
+    return value.replace("%", "%%").replace("$", "$$")
+
+
+def specifier_escape(value: str) -> str:
+    """For keys systemd reads with specifiers but without $ expansion (Description=)."""
+    return value.replace("%", "%%")
+
+
+_SAFE_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=:,./@%$")
+
+
+def _c_quote(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def quote_word(value: str) -> str:
+    """One argument for exec-style and key=value keys (systemd word splitting + C escapes)."""
+    if value == "":
+        raise Unrepresentable("an empty argument is dropped by Quadlet's argument parsing")
+    if "\x00" in value:
+        raise Unrepresentable("a NUL byte cannot be passed to a program")
+    text = systemd_escape(value)
+    if all(ch in _SAFE_WORD for ch in text):
+        return text
+    return _c_quote(text)
+
+
+def quote_words(values) -> str:
+    return " ".join(quote_word(v) for v in values)
+
+
+def check_raw_line(value: str, what: str = "value") -> None:
+    """Raise Unrepresentable if *value* cannot be written raw after ``Key=``."""
+    if "\n" in value or "\r" in value:
+        raise Unrepresentable(f"the {what} contains a line break")
+    if "\x00" in value:
+        raise Unrepresentable(f"the {what} contains a NUL byte")
+    if any(ord(ch) < 0x20 and ch != "\t" for ch in value) or "\x7f" in value:
+        raise Unrepresentable(f"the {what} contains a control character")
+    if value != value.strip():
+        raise Unrepresentable(f"the {what} starts or ends with whitespace, which unit files drop")
+    if value.endswith("\\"):
+        raise Unrepresentable(f"the {what} ends with a backslash, which continues the line in unit files")
+
+
+def single_value(value: str, *, strips_quotes: bool = True) -> str:
+    """A value for a single-value key (Image=, User=, HealthCmd=, ...): raw, not quoted.
+
+    Quadlet 5.0+ strips leading and trailing double quotes from such values.
+    """
+    check_raw_line(value)
+    if strips_quotes and (value.startswith('"') or value.endswith('"')):
+        raise Unrepresentable("the value starts or ends with a double quote, which Quadlet strips")
+    return systemd_escape(value)
+
+
+def line_value(value: str) -> str:
+    """A value for a one-argument-per-line key (Volume=, PublishPort=, Network=, ...)."""
+    check_raw_line(value)
+    return systemd_escape(value)
+
+
+def word_value(value: str) -> str:
+    """One item of a word-list key (AddCapability=, Sysctl=, AddDevice=, ...)."""
+    if value == "" or any(ch.isspace() for ch in value) or any(ch in value for ch in "\"'\\"):
+        raise Unrepresentable("word-list keys split on whitespace and strip quotes")
+    check_raw_line(value)
+    return systemd_escape(value)
+
+
+def comment(text: str) -> str:
+    """One-line comment text: control characters are shown escaped, never emitted raw."""
+    out = []
+    for ch in str(text):
+        if ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# --- POSIX shell ------------------------------------------------------------------------
+
+def shell_quote(value: str) -> str:
+    """Single-quote for sh: everything is literal inside '...' except ' itself."""
+    if value == "":
+        return "''"
+    if all(ch in _SHELL_SAFE for ch in value):
+        return value
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+_SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=:,./@%")
+
+
+def shell_words(values) -> str:
+    return " ".join(shell_quote(v) for v in values)

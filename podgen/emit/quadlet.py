@@ -1,0 +1,331 @@
+"""Emit stage (Quadlet): ProjectSpec -> ``.network``, ``.volume``, ``.container`` units.
+
+Every compose object keeps its Docker Compose name (``NetworkName=``,
+``VolumeName=``, ``ContainerName=``) and every service joins each of its
+networks with its service name as an alias, so names resolve exactly as they
+did under Docker.  Keys newer than the target Podman fall back to
+``PodmanArgs=`` (or are reported), values are escaped per lookup kind.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from podgen.diagnostics import Diagnostic, Severity
+from podgen.emit.escape import (Unrepresentable, Verbatim, line_value, quote_word, single_value,
+                                specifier_escape, systemd_escape, word_value)
+from podgen.emit.spec import ContainerSpec, NetworkSpec, ProjectSpec, VolumeSpec, home_path
+from podgen.emit.units import UnitFile
+
+# systemd replaces a word that is exactly ${VAR} by exactly one argument, even an empty one
+EMPTY_VAR = "PODGEN_EMPTY"
+EMPTY_WORD = "${" + EMPTY_VAR + "}"
+_OBJECT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+
+
+class QuadletEmitter:
+    def __init__(self, spec: ProjectSpec, project, target, header: list):
+        self.spec = spec
+        self.project = project
+        self.target = target
+        self.header = header
+        self.diags: list = spec.diagnostics
+        self.units_by_service = {c.service: c for c in spec.containers}
+        self.needs_empty: set = set()
+
+    # --- helpers ---------------------------------------------------------------------------
+    def error(self, svc_name, span, message, hint=None):
+        from podgen.rules import RULES
+        rule = RULES.get("PG703")
+        notes = (hint,) if hint else ()
+        self.diags.append(Diagnostic(span, "PG703", Severity.ERROR, message, service=svc_name,
+                                     notes=notes, name=rule.name if rule else ""))
+
+    def check_name(self, kind: str, name: str, span, svc=None) -> bool:
+        if _OBJECT_NAME.match(name) and len(name) <= 200:
+            return True
+        self.error(svc, span, f"{kind} name {name!r} cannot be used as a Podman object and unit name",
+                   "names use letters, digits, '_', '.', '-' and start with a letter or digit")
+        return False
+
+    def home_value(self, text: str):
+        """Absolute paths under $HOME that compose wrote with '~' become %h paths."""
+        return text
+
+    # --- whole project -----------------------------------------------------------------------
+    def emit(self) -> list:
+        units = []
+        for net in self.spec.networks:
+            if not net.external:
+                units.append(self.network(net))
+        for vol in self.spec.volumes:
+            if not vol.external:
+                units.append(self.volume(vol))
+        for c in self.spec.containers:
+            units.append(self.container(c))
+        return [u for u in units if u is not None]
+
+    def new_unit(self, filename: str, notes=()) -> UnitFile:
+        unit = UnitFile(filename=filename, header=list(self.header))
+        for code, text in _unit_notes(notes):
+            unit.header.append(f"{code}: {text}")
+        return unit
+
+    # --- networks ---------------------------------------------------------------------------------
+    def network(self, net: NetworkSpec) -> UnitFile | None:
+        if not self.check_name("network", net.name, net.span):
+            return None
+        unit = self.new_unit(f"{net.unit}.network", net.notes)
+        u = unit.section("Unit")
+        u.add("Description", specifier_escape(f"Network {net.key} of compose project {self.spec.project}"))
+        n = unit.section("Network")
+        if self.target.at_least(4, 7):
+            n.add("NetworkName", single_value(net.name))
+        else:
+            n.comments.append(f"Podman {self.target.version} cannot name networks in Quadlet: "
+                              f"this network is called systemd-{net.unit}, not {net.name}")
+        if net.driver:
+            self.put(n, "Driver", net.driver, "single", None, net.span)
+        if net.ipam_driver:
+            self.put(n, "IPAMDriver", net.ipam_driver, "single", None, net.span)
+        gateways_ok = all(("gateway" in s) >= ("gateway" in t)
+                          for s, t in zip(net.subnets, net.subnets[1:]))
+        ranges_ok = all(("ip_range" in s) >= ("ip_range" in t) for s, t in zip(net.subnets, net.subnets[1:]))
+        for sub in net.subnets:
+            if "subnet" in sub:
+                self.put(n, "Subnet", sub["subnet"], "single", None, net.span)
+        for sub in net.subnets:
+            if "gateway" in sub and gateways_ok:
+                self.put(n, "Gateway", sub["gateway"], "single", None, net.span)
+            if "ip_range" in sub and ranges_ok:
+                self.put(n, "IPRange", sub["ip_range"], "single", None, net.span)
+        if not (gateways_ok and ranges_ok):
+            self.error(None, net.span, f"network {net.key!r}: Quadlet pairs Gateway=/IPRange= with "
+                       "Subnet= by order; give every earlier subnet a gateway/ip_range too")
+        if net.internal:
+            n.add("Internal", "true")
+        if net.ipv6:
+            n.add("IPv6", "true")
+        for k, v in net.options.items():
+            self.put(n, "Options", f"{k}={v}", "keyval", None, net.span)
+        for k, v in net.labels.items():
+            self.put(n, "Label", f"{k}={v}", "keyval", None, net.span)
+        return unit
+
+    # --- volumes ---------------------------------------------------------------------------------
+    def volume(self, vol: VolumeSpec) -> UnitFile | None:
+        if not self.check_name("volume", vol.name, vol.span):
+            return None
+        unit = self.new_unit(f"{vol.unit}.volume", vol.notes)
+        u = unit.section("Unit")
+        u.add("Description", specifier_escape(f"Volume {vol.key} of compose project {self.spec.project}"))
+        v = unit.section("Volume")
+        if self.target.at_least(4, 7):
+            v.add("VolumeName", single_value(vol.name))
+        else:
+            v.comments.append(f"Podman {self.target.version} cannot name volumes in Quadlet: "
+                              f"this volume is called systemd-{vol.unit}, not {vol.name}")
+        if vol.driver:
+            if self.target.at_least(4, 8):
+                self.put(v, "Driver", vol.driver, "single", None, vol.span)
+            else:
+                self.put(v, "PodmanArgs", f"--driver={vol.driver}", "args", None, vol.span)
+        opts = dict(vol.options)
+        device = opts.pop("device", None)
+        vtype = opts.pop("type", None)
+        o = opts.pop("o", None)
+        if device is not None:
+            self.put(v, "Device", device, "single", None, vol.span)
+            if vtype is not None:
+                self.put(v, "Type", vtype, "single", None, vol.span)
+            if o is not None:
+                self.put(v, "Options", o, "single", None, vol.span)
+        else:
+            for k, val in (("type", vtype), ("o", o)):
+                if val is not None:
+                    opts[k] = val
+        for k, val in opts.items():
+            if self.target.at_least(4, 6):
+                self.put(v, "PodmanArgs", f"--opt={k}={val}", "args", None, vol.span)
+            else:
+                self.error(None, vol.span, f"volume {vol.key!r}: driver option {k} needs Podman 4.6 "
+                           "Quadlet (PodmanArgs=) or --format script")
+        for k, val in vol.labels.items():
+            self.put(v, "Label", f"{k}={val}", "keyval", None, vol.span)
+        return unit
+
+    # --- containers --------------------------------------------------------------------------------
+    def container(self, c: ContainerSpec) -> UnitFile | None:
+        ok = self.check_name("container", c.name, c.span, c.service)
+        if not ok:
+            return None
+        unit = self.new_unit(f"{c.unit}.container", [n for n in c.notes if len(n) == 2])
+        u = unit.section("Unit")
+        self.unit_section = u
+        u.add("Description", specifier_escape(f"Service {c.service} of compose project {self.spec.project}"))
+        self.dependencies(c, u)
+        q = unit.section("Container")
+        q.add("ContainerName", single_value(c.name))
+        self.put(q, "Image", c.image, "single", c.service, c.span)
+        pending_notes = {}
+        for note in c.notes:
+            if len(note) == 3:
+                pending_notes.setdefault(note[2], []).append(f"{note[0]}: {note[1]}")
+        for opt in c.options:
+            comments = []
+            if opt.source in pending_notes:
+                comments = pending_notes.pop(opt.source)
+            if opt.note:
+                comments.append(opt.note)
+            self.option(q, opt, c, comments)
+        for source, texts in pending_notes.items():
+            q.comments.extend(texts)
+        if c.notify_healthy:
+            if self.target.at_least(5, 0):
+                q.add("Notify", "healthy", [f"dependents wait until {c.service} is healthy"])
+        self.entrypoint_and_command(q, c)
+        s = unit.section("Service")
+        self.service_section(s, c)
+        unit.section("Install").add("WantedBy", "default.target")
+        return unit
+
+    def dependencies(self, c: ContainerSpec, u):
+        for req in c.requires:
+            dep = self.units_by_service.get(req.service)
+            if dep is None:
+                continue
+            dep_unit = f"{dep.unit}.service"
+            why = {"service_healthy": f"starts once {req.service} is healthy",
+                   "service_completed_successfully": f"starts once {req.service} has completed successfully",
+                   }.get(req.condition, f"starts after {req.service}")
+            u.add("Requires" if req.required else "Wants", dep_unit, [f"depends_on: {why}"])
+            u.add("After", dep_unit)
+            if req.restart:
+                u.add("PartOf", dep_unit)
+
+    def option(self, q, opt, c: ContainerSpec, comments):
+        key = opt.key
+        usable = key is not None and self.target.at_least(*opt.since)
+        if key == "Network" and opt.qvalue and opt.qvalue.endswith(".container") and not self.target.at_least(5, 3):
+            # Network=x.container needs 5.3; the plain container: form works on any version
+            self.put(q, "Network", opt.value, "line", c.service, opt.span, comments)
+            return
+        if usable and key == "User" and ":" in (opt.value or ""):
+            user, group = opt.value.split(":", 1)
+            if self.put(q, "User", user, "single", c.service, opt.span, comments, fallback=False) and \
+                    self.put(q, "Group", group, "single", c.service, opt.span, fallback=False):
+                return
+            q.lines = [line for line in q.lines if line.key not in ("User", "Group")]
+            usable = False
+        if usable:
+            value = opt.qvalue if opt.qvalue is not None else opt.value
+            if opt.kind == "bool":
+                q.add(key, value or "true", comments)
+                return
+            if self.put(q, key, value, opt.kind, c.service, opt.span, comments, fallback=False):
+                return
+        elif key is not None and opt.key != "PodmanArgs":
+            comments = comments + [f"{key}= needs Podman {'.'.join(map(str, opt.since))} Quadlet; "
+                                   f"target is {self.target.version}"]
+        self.put(q, "PodmanArgs", opt.arg(), "args", c.service, opt.span, comments)
+
+    def put(self, section, key, value, kind, svc_name, span, comments=(), fallback=True) -> bool:
+        """Write key=value escaped for *kind*; report what cannot be written."""
+        try:
+            if kind == "single":
+                text = single_value(value, strips_quotes=self.target.at_least(5, 0))
+            elif kind == "line":
+                text = line_value(value)
+            elif kind == "words":
+                text = word_value(value)
+            elif kind in ("args", "keyval"):
+                text = quote_word(value)
+            else:
+                raise ValueError(kind)
+        except Unrepresentable as exc:
+            if not fallback:
+                return False
+            self.error(svc_name, span, f"{key}: cannot write {value!r} into a Quadlet unit: {exc}",
+                       "change the value, or generate a shell script with --format script")
+            return False
+        section.add(key, text, comments)
+        return True
+
+    def entrypoint_and_command(self, q, c: ContainerSpec):
+        if c.entrypoint is not None:
+            value = json.dumps(c.entrypoint, ensure_ascii=False)
+            if not c.entrypoint:
+                if self.target.at_least(5, 0):
+                    q.add("Entrypoint", "[]", ["entrypoint: [] clears the image's entrypoint"])
+                else:
+                    q.add("PodmanArgs", "--entrypoint=", ["entrypoint: [] clears the image's entrypoint"])
+            elif self.target.at_least(5, 0):
+                self.put(q, "Entrypoint", value, "single", c.service, c.span)
+            else:
+                self.put(q, "PodmanArgs", f"--entrypoint={value}", "args", c.service, c.span)
+        if c.command is not None:
+            if not c.command:
+                return
+            try:
+                words = " ".join(quote_word(w) if w != "" else EMPTY_WORD for w in c.command)
+            except Unrepresentable as exc:
+                self.error(c.service, c.span, f"command {c.command!r} cannot be written as Exec=: {exc}",
+                           "generate a shell script with --format script")
+                return
+            comments = []
+            if "" in c.command:
+                self.needs_empty.add(c.unit)
+                comments.append(f"{EMPTY_WORD} is an empty argument (Quadlet drops empty words; "
+                                "systemd expands this one to exactly one empty argument)")
+            q.add("Exec", words, comments)
+
+    def service_section(self, s, c: ContainerSpec):
+        if c.unit in self.needs_empty:
+            s.add("Environment", f"{EMPTY_VAR}=")
+        restart = c.restart
+        if c.oneshot:
+            s.add("Type", "oneshot", ["runs to completion: a depends_on uses service_completed_successfully"])
+            s.add("RemainAfterExit", "yes")
+            if restart not in (None, "no"):
+                s.comments.append(f"restart: {restart} is not used: a run-to-completion unit cannot restart")
+                restart = None
+        if restart and restart != "no":
+            value = {"always": "always", "unless-stopped": "always"}.get(restart, "on-failure")
+            note = []
+            if restart == "unless-stopped":
+                note = ["restart: unless-stopped (systemd never restarts a unit you stopped)"]
+            s.add("Restart", value, note)
+            if restart.startswith("on-failure:"):
+                self.unit_section.add("StartLimitBurst", restart.split(":", 1)[1],
+                                      [f"restart: {restart} (at most that many restarts in a row)"])
+        for path in dict.fromkeys(c.host_dirs):
+            rel = home_path(path, None)
+            del rel
+            try:
+                arg = quote_word(path)
+            except Unrepresentable:
+                continue
+            s.add("ExecStartPre", f"/usr/bin/mkdir -p {arg}",
+                  ["compose creates missing bind-mount sources; podman does not"])
+        for name, path in c.secrets:
+            s.add("ExecStartPre", f"-/usr/bin/podman secret create {quote_word(name)} {quote_word(path)}",
+                  [f"creates secret {name} on first start (remove it to pick up a changed file)"])
+        timeout = 900
+        if c.notify_healthy:
+            timeout = max(timeout, c.health_timeout_s)
+        s.add("TimeoutStartSec", str(timeout))
+        if c.stop_timeout is not None:
+            s.add("TimeoutStopSec", str(c.stop_timeout + 30))
+        if c.notify_healthy and not self.target.at_least(5, 0):
+            s.add("ExecStartPost", f"/usr/bin/podman wait --condition=healthy {quote_word(c.name)}",
+                  [f"Podman {self.target.version} has no Notify=healthy: wait for the healthcheck instead"])
+
+
+def _unit_notes(notes):
+    for note in notes:
+        if len(note) == 2:
+            yield note
+
+
+def verbatim_home(rel: str) -> Verbatim:
+    return Verbatim("%h/" + systemd_escape(rel)) if rel else Verbatim("%h")

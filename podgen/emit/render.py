@@ -1,0 +1,43 @@
+"""Rendering typed files through the jinja2 templates in ``templates/``.
+
+Imported only by ``convert``: ``lint`` never pays for jinja2.
+"""
+from __future__ import annotations
+
+import os
+
+from podgen.emit.escape import comment
+
+_env = None
+
+
+def templates_dir() -> str:
+    """``podgen/templates`` in an installed wheel, ``templates/`` in a source checkout."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    packaged = os.path.join(here, "templates")
+    if os.path.isdir(packaged):
+        return packaged
+    return os.path.join(os.path.dirname(here), "templates")
+
+
+def environment():
+    global _env
+    if _env is None:
+        import jinja2
+        _env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates_dir()),
+            undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+            trim_blocks=False, lstrip_blocks=False, autoescape=False)
+        _env.filters["comment"] = comment
+    return _env
+
+
+def render_unit(unit) -> str:
+    return environment().get_template("unit.j2").render(unit=unit)
+
+
+def render_script(model, filename: str) -> str:
+    from podgen.emit.script import HASH_LABEL
+    return environment().get_template("script.sh.j2").render(
+        header=model.header, networks=model.networks, volumes=model.volumes, secrets=model.secrets,
+        containers=model.containers, filename=filename, hash_label=HASH_LABEL)

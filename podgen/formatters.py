@@ -1,0 +1,130 @@
+"""Diagnostics -> text for people, editors, CI and code scanning.
+
+* ``text``: ``path:line:col: CODE message`` (flake8/ruff style), then indented
+  ``help:`` lines; what editors and pre-commit parse.
+* ``json``: an array of objects, described by ``schemas/lint-output.schema.json``.
+* ``sarif``: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+* ``github``: ``::error file=...,line=...,col=...::`` workflow commands.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from podgen.diagnostics import Severity
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def display_path(path: str, cwd: str | None = None) -> str:
+    if not path:
+        return "<input>"
+    base = cwd or os.getcwd()
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def text(diags, cwd=None, *, show_notes: bool = True, color: bool = False) -> str:
+    lines = []
+    for d in diags:
+        where = display_path(d.span.file, cwd)
+        if d.span.line:
+            where += f":{d.span.line}:{d.span.col}"
+        sev = d.severity.label
+        code = d.code
+        if color:
+            code = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}[sev] + code + "\x1b[0m"
+        lines.append(f"{where}: {code} {d.message}" + ("" if d.severity == Severity.ERROR else f" [{sev}]"))
+        if show_notes:
+            for note in d.notes:
+                lines.append(f"  help: {note}")
+            if d.fix is not None and d.fix.apply is not None:
+                lines.append(f"  fix: {d.fix.title} (applied by podgen convert and podgen fix)")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def as_json(diags, cwd=None) -> str:
+    out = []
+    for d in diags:
+        item = d.as_dict()
+        item["path"] = display_path(d.span.file, cwd)
+        out.append(item)
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+
+
+def github(diags, cwd=None) -> str:
+    lines = []
+    for d in diags:
+        level = {"error": "error", "warning": "warning", "info": "notice"}[d.severity.label]
+        props = [f"file={_gh_escape_prop(display_path(d.span.file, cwd))}"]
+        if d.span.line:
+            props += [f"line={d.span.line}", f"col={d.span.col}"]
+        props.append(f"title={_gh_escape_prop(d.code + ' ' + d.name)}")
+        lines.append(f"::{level} {','.join(props)}::{_gh_escape_data(d.message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _gh_escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_escape_prop(s: str) -> str:
+    return _gh_escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def sarif(diags, cwd=None) -> str:
+    from podgen import __version__
+    from podgen.rules import RULES
+    used = sorted({d.code for d in diags} | set(RULES))
+    rules = []
+    index = {}
+    for code in used:
+        rule = RULES.get(code)
+        index[code] = len(rules)
+        entry = {"id": code, "name": rule.name if rule else code,
+                 "shortDescription": {"text": rule.summary if rule else code},
+                 "helpUri": "https://example.invalid/podgen/rules/" + code,
+                 "defaultConfiguration": {"level": _sarif_level(rule.severity) if rule else "warning"}}
+        if rule:
+            entry["fullDescription"] = {"text": rule.summary}
+            entry["help"] = {"text": rule.doc.strip(), "markdown": rule.doc.strip()}
+        rules.append(entry)
+    results = []
+    for d in diags:
+        loc = {"physicalLocation": {"artifactLocation": {"uri": display_path(d.span.file, cwd),
+                                                         "uriBaseId": "%SRCROOT%"}}}
+        if d.span.line:
+            loc["physicalLocation"]["region"] = {"startLine": d.span.line, "startColumn": max(d.span.col, 1)}
+        result = {"ruleId": d.code, "ruleIndex": index[d.code], "level": _sarif_level(d.severity),
+                  "message": {"text": d.message + "".join(f"\n{n}" for n in d.notes)},
+                  "locations": [loc]}
+        if d.fix is not None:
+            result["properties"] = {"fix": d.fix.title}
+        results.append(result)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "podgen", "version": __version__,
+                                "informationUri": "https://example.invalid/podgen", "rules": rules}},
+            "results": results,
+        }],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_level(sev: Severity) -> str:
+    return {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}[sev]
+
+
+def render(diags, fmt: str, cwd=None, **kw) -> str:
+    if fmt == "json":
+        return as_json(diags, cwd)
+    if fmt == "sarif":
+        return sarif(diags, cwd)
+    if fmt == "github":
+        return github(diags, cwd)
+    return text(diags, cwd, **kw)

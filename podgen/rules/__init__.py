@@ -1,0 +1,48 @@
+"""The rule registry: explicit, greppable, one module per rule (like yamllint's).
+
+Add a rule: write ``pgNNN_name.py`` with a docstring (why / example / fix)
+and ``RULE = Rule(...)``, import it here, add tests in
+``tests/rules/test_pgNNN_*.py``, and run ``python -m podgen.docs`` to refresh
+the README table (a test fails while it is stale).
+"""
+from __future__ import annotations
+
+from podgen.rules import (
+    pg001_invalid_input,
+    pg002_schema,
+    pg003_unset_variable,
+    pg101_privileged_port,
+    pg701_unsupported_key,
+    pg702_build,
+    pg703_unrepresentable,
+    pg704_unset_environment,
+    pg705_healthy_without_healthcheck,
+)
+
+_MODULES = (
+    pg001_invalid_input,
+    pg002_schema,
+    pg003_unset_variable,
+    pg101_privileged_port,
+    pg701_unsupported_key,
+    pg702_build,
+    pg703_unrepresentable,
+    pg704_unset_environment,
+    pg705_healthy_without_healthcheck,
+)
+
+RULES = {m.RULE.code: m.RULE for m in _MODULES}
+BY_NAME = {r.name: r for r in RULES.values()}
+
+# Old code -> new code, kept forever so configurations keep working (codes are never reused).
+REDIRECTS: dict = {}
+
+
+def get(code_or_name: str):
+    key = code_or_name.strip()
+    key = REDIRECTS.get(key.upper(), key)
+    return RULES.get(key.upper()) or BY_NAME.get(key.lower())
+
+
+def analysis_rules():
+    return [r for r in RULES.values() if r.check is not None]

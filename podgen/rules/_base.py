@@ -1,0 +1,51 @@
+"""What a rule is: a code, a name, a severity, its documentation and its check.
+
+Codes are a public interface (like ruff's or hadolint's): a code is never
+reused for another meaning.  ``PG0xx`` input, ``PG1xx`` published ports,
+``PG2xx`` names and DNS, ``PG3xx`` addresses and reachability, ``PG4xx``
+network modes and drivers, ``PG6xx`` host integration, ``PG7xx`` compose
+keys podgen cannot express for the target.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from podgen.diagnostics import Diagnostic, Fix, Severity, Span
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str
+    check: Callable | None = None        # check(project, ctx) -> iterable of Diagnostic
+    fix: str = "none"                    # none | sometimes | always  (does convert repair it?)
+    options: dict = field(default_factory=dict)
+    stage: str = "analysis"              # load | analysis | convert
+
+    @property
+    def title(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class RuleContext:
+    """What a check may know besides the project: the target and its options."""
+
+    def __init__(self, rule: Rule, target, options: dict | None = None):
+        self.rule = rule
+        self.target = target
+        self._options = dict(rule.options)
+        if options:
+            self._options.update(options)
+
+    def option(self, name: str):
+        return self._options[name]
+
+    def diagnostic(self, span, message: str, *, service: str | None = None, fix: Fix | None = None,
+                   notes=(), severity: Severity | None = None) -> Diagnostic:
+        return Diagnostic(Span.of(span) if not isinstance(span, Span) else span, self.rule.code,
+                          severity or self.rule.severity, message, service=service, fix=fix,
+                          notes=tuple(notes), name=self.rule.name)

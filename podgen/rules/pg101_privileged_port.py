@@ -1,0 +1,86 @@
+"""Rootless Podman cannot publish a host port below the unprivileged port start.
+
+## Why
+An unprivileged user may not bind ports below
+`net.ipv4.ip_unprivileged_port_start` (1024 unless the host changed it).
+Rootless Podman publishes ports as that user, so the container fails to start:
+
+- Podman 4 (rootlessport): `rootlessport cannot expose privileged port 80, you can
+  add 'net.ipv4.ip_unprivileged_port_start=80' to /etc/sysctl.conf (currently 1024),
+  or choose a larger port number (>= 1024)`
+- Podman 5 (pasta): `pasta failed with exit code 1: Failed to bind port 80 (Permission denied)`
+
+## Example
+```yaml
+services:
+  web:
+    image: nginx
+    ports: ["80:80"]        # PG101
+```
+
+## Fix
+`podgen convert` and `podgen fix` publish on a high port instead: 80 -> 8080,
+443 -> 8443, any other port P -> P + 8000 (options `remap` and `offset`),
+skipping ports already taken.  The container port is unchanged.  Alternatively
+keep the port and, as root, lower the limit for everyone:
+`sysctl -w net.ipv4.ip_unprivileged_port_start=80` (and a file in
+/etc/sysctl.d/), or run the project rootful.  Set the host's value with
+`--unprivileged-port-start` so podgen checks against it.
+"""
+from __future__ import annotations
+
+from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.rules._base import Rule
+from podgen.rules.ports import published_ports, taken_host_ports
+
+
+def _new_port(port: int, remap: dict, offset: int, taken: set, ip, proto) -> int:
+    candidate = int(remap.get(str(port), remap.get(port, port + offset)))
+    while candidate <= 65535 and (candidate, proto) in taken:
+        candidate += 1
+    return candidate
+
+
+def check(project, ctx):
+    if not ctx.target.rootless:
+        return
+    limit = ctx.target.unprivileged_port_start
+    remap = ctx.option("remap")
+    offset = ctx.option("offset")
+    taken = taken_host_ports(project)
+    for svc, index, port in published_ports(project):
+        rng = port.published_range
+        if rng is None or rng[0] >= limit or rng[0] == 0:
+            continue
+        if rng[0] != rng[1]:
+            yield ctx.diagnostic(port.span, f"service {svc.name!r} publishes host ports {port.published}, "
+                                 f"below {limit}: rootless Podman cannot bind them", service=svc.name,
+                                 notes=(f"publish a range from {limit} up, or lower "
+                                        "net.ipv4.ip_unprivileged_port_start as root",))
+            continue
+        old = rng[0]
+        new = _new_port(old, remap, offset, taken, port.host_ip, port.protocol)
+        if new > 65535:
+            continue
+        taken.add((new, port.protocol))
+
+        def apply(p, service=svc.name, index=index, old=old, new=new):
+            target = p.services[service].ports[index]
+            before = target.spec()
+            target.published = str(new)
+            return [Change(service, "ports", before, target.spec(), "PG101",
+                           f"rootless Podman cannot bind host port {old}")]
+
+        yield ctx.diagnostic(
+            port.span,
+            f"service {svc.name!r} publishes host port {old}, below {limit}: rootless Podman cannot bind it",
+            service=svc.name,
+            notes=(f"published on {new} instead; or, as root: sysctl -w net.ipv4.ip_unprivileged_port_start={old}",),
+            fix=Fix(f"publish on host port {new} instead of {old}", apply=apply,
+                    source_edits=(SourceEdit(port.span, "port_published", new),)))
+
+
+RULE = Rule(code="PG101", name="privileged-port", severity=Severity.ERROR,
+            summary="host port below the unprivileged port start (1024): remapped",
+            doc=__doc__, check=check, fix="always",
+            options={"remap": {"80": 8080, "443": 8443}, "offset": 8000})

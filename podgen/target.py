@@ -1,0 +1,55 @@
+"""What podgen generates for: the Podman version, rootless or not, port limits."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_PODMAN = (5, 4, 0)        # Debian 13, RHEL 10
+MIN_QUADLET = (4, 4, 0)
+MIN_SUPPORTED = (4, 0, 0)
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    m = re.fullmatch(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+~.].*)?\s*", text or "")
+    if not m:
+        raise ValueError(f"invalid Podman version {text!r} (expected X.Y or X.Y.Z, e.g. 5.4)")
+    return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+
+
+def detect_podman_version(timeout: float = 5.0) -> tuple[int, int, int] | None:
+    """``podman --version`` of this machine, or None when podman is not installed."""
+    import shutil
+    import subprocess
+    exe = shutil.which("podman")
+    if not exe:
+        return None
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=timeout).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"(\d+\.\d+(?:\.\d+)?)", out)
+    return parse_version(m.group(1)) if m else None
+
+
+def version_text(v: tuple) -> str:
+    return ".".join(str(x) for x in v[:2]) if len(v) < 3 or v[2] == 0 else ".".join(map(str, v))
+
+
+@dataclass(frozen=True)
+class Target:
+    podman: tuple = DEFAULT_PODMAN
+    rootless: bool = True
+    unprivileged_port_start: int = 1024
+    detected: bool = False           # True when read from `podman --version`
+
+    def at_least(self, *version: int) -> bool:
+        return tuple(self.podman) >= tuple(version) + (0,) * (3 - len(version))
+
+    @property
+    def version(self) -> str:
+        return version_text(self.podman)
+
+    @property
+    def network_cmd(self) -> str:
+        """Rootless per-container networking: slirp4netns before 5.0, pasta since."""
+        return "pasta" if self.at_least(5, 0) else "slirp4netns"
