@@ -209,8 +209,10 @@ def parse_port_spec(spec: str, pos) -> list[dict]:
             host, container = parts
         else:
             # IP:HOST:CONTAINER; an unbracketed IPv6 address keeps its colons
-            host_ip = ":".join(parts[:-2])
+            host_ip = ":".join(parts[:-2]) or None
             host, container = parts[-2], parts[-1]
+    if host_ip is not None:
+        _check_ip(host_ip, spec, pos)
     c_start, c_end = _port_range(container, "container port", spec, pos)
     entries: list[dict] = []
     h_start = h_end = None
@@ -226,6 +228,15 @@ def parse_port_spec(spec: str, pos) -> list[dict]:
         published = None if h_start is None else str(h_start + offset)
         entries.append(_port_entry(c_start + offset, published, host_ip, proto))
     return entries
+
+
+def _check_ip(ip: str, spec: str, pos):
+    import ipaddress
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        raise InputError(f"invalid host IP {ip!r} in port {spec!r}", pos,
+                         hint="use an IPv4 address, or a bracketed IPv6 address: \"[::1]:8080:80\"") from None
 
 
 def _port_entry(target: int, published, host_ip, proto) -> dict:
