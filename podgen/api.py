@@ -106,7 +106,10 @@ def rewrite(project, diags: list):
     changes = []
     for d in diags:
         if d.fix is not None and d.fix.apply is not None:
-            changes.extend(d.fix.apply(fixed))
+            made = d.fix.apply(fixed) or []
+            changes.extend(made)
+            if made:
+                d.applied = True
     return fixed, changes
 
 
@@ -128,7 +131,7 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
     except LoweringError as exc:
         raise InputError(exc.message, (exc.span.file, exc.span.line, exc.span.col) if exc.span else None,
                          hint=exc.hint, code="PG703") from None
-    _attach_changes(spec, changes)
+    annotate(spec, fixed, [d for d in diags if not getattr(d, "applied", False)], changes)
     files = []
     if output_format == "quadlet":
         from podgen.emit.quadlet import QuadletEmitter
@@ -142,12 +145,44 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
     return ConvertResult(files, all_diags, changes, fixed)
 
 
-def _attach_changes(spec, changes):
+def annotate(spec, project, diags: list, changes: list):
+    """Put each change and each diagnostic as a comment next to the line it concerns.
+
+    A diagnostic goes next to the option generated from the same place in the
+    compose file; otherwise to the top of its service's unit (found from the
+    service, or from where in the file the diagnostic points).
+    """
     by_service = {c.service: c for c in spec.containers}
     for ch in changes:
         c = by_service.get(ch.service)
-        if c is not None:
-            c.notes.append(("changed", ch.describe(), ch.what))
+        if c is None:
+            continue
+        opt = next((o for o in c.options if o.source == ch.what and o.value == ch.new), None) or \
+            next((o for o in c.options if o.source == ch.what and o.value and ch.new in o.value), None)
+        text = f"changed {ch.describe()}"
+        if opt is not None:
+            opt.comments.append(text)
+        else:
+            c.notes.append(("changed", ch.describe()))
+    starts = sorted(((s.span.file, s.span.line, name) for name, s in project.services.items() if s.span.line))
+    for d in diags:
+        service = d.service or _service_at(starts, d.span)
+        c = by_service.get(service) if service else None
+        if c is None:
+            continue
+        opt = next((o for o in c.options if o.span == d.span), None)
+        if opt is not None:
+            opt.comments.append(f"{d.code}: {d.message}")
+        elif not any(n[1] == d.message for n in c.notes):
+            c.notes.append((d.code, d.message))
+
+
+def _service_at(starts, span):
+    found = None
+    for file, line, name in starts:
+        if file == span.file and line <= span.line:
+            found = name
+    return found
 
 
 def file_header(loaded, command: str | None, opts: Options, output_format: str) -> list:

@@ -104,6 +104,7 @@ class Diagnostic:
     notes: tuple = field(default=(), compare=False)
     name: str = field(default="", compare=False)
     url: str | None = field(default=None, compare=False)
+    applied: bool = field(default=False, compare=False)   # convert applied its fix
 
     def as_dict(self) -> dict:
         out = {

@@ -167,19 +167,11 @@ class QuadletEmitter:
         q = unit.section("Container")
         q.add("ContainerName", single_value(c.name))
         self.put(q, "Image", c.image, "single", c.service, c.span)
-        pending_notes = {}
-        for note in c.notes:
-            if len(note) == 3:
-                pending_notes.setdefault(note[2], []).append(f"{note[0]}: {note[1]}")
         for opt in c.options:
-            comments = []
-            if opt.source in pending_notes:
-                comments = pending_notes.pop(opt.source)
+            comments = list(opt.comments)
             if opt.note:
                 comments.append(opt.note)
             self.option(q, opt, c, comments)
-        for source, texts in pending_notes.items():
-            q.comments.extend(texts)
         if c.notify_healthy:
             if self.target.at_least(5, 0):
                 q.add("Notify", "healthy", [f"dependents wait until {c.service} is healthy"])

@@ -123,7 +123,7 @@ class ScriptModel:
                 "args": " \\\n    ".join(shell_quote(a) for a in args),
                 "dirs": [shell_quote(d) for d in dict.fromkeys(c.host_dirs)],
                 "waits": waits,
-                "notes": _notes(c.notes),
+                "notes": _notes(c.notes) + [text for opt in c.options for text in opt.comments],
                 "stop_timeout": c.stop_timeout if c.stop_timeout is not None else 10,
             })
 

@@ -33,6 +33,7 @@ class Opt:
     source: str = ""
     span: Span | None = None
     note: str | None = None
+    comments: list = field(default_factory=list)   # diagnostics and changes about this option
 
     def arg(self) -> str:
         """The option as one podman argument (``--flag=value``)."""

@@ -94,9 +94,9 @@ up() {
     8000
 
     # service proxy
-    # changed: ports: 80:80 -> 8080:80 (PG101: rootless Podman cannot bind host port 80)
-    # changed: ports: 443:443 -> 8443:443 (PG101: rootless Podman cannot bind host port 443)
-    # changed: ports: 443:443/udp -> 8443:443/udp (PG101: rootless Podman cannot bind host port 443)
+    # changed ports: 80:80 -> 8080:80 (PG101: rootless Podman cannot bind host port 80)
+    # changed ports: 443:443 -> 8443:443 (PG101: rootless Podman cannot bind host port 443)
+    # changed ports: 443:443/udp -> 8443:443/udp (PG101: rootless Podman cannot bind host port 443)
     mkdir -p $EXAMPLE/Caddyfile
     podgen_run edge-proxy-1 99adeea4fe934f48 \
     --restart=always \

@@ -81,7 +81,7 @@ up() {
 
 
     # service web
-    # changed: ports: 80:80 -> 8080:80 (PG101: rootless Podman cannot bind host port 80)
+    # changed ports: 80:80 -> 8080:80 (PG101: rootless Podman cannot bind host port 80)
     podgen_run article-web-1 c16148632b508b73 \
     --publish=8080:80 \
     --label=com.docker.compose.project=article \

@@ -112,7 +112,7 @@ up() {
     no
 
     # service web
-    # changed: ports: 80:80 -> 8080:80 (PG101: rootless Podman cannot bind host port 80)
+    # changed ports: 80:80 -> 8080:80 (PG101: rootless Podman cannot bind host port 80)
     podgen_wait_healthy shop-db-1 118
     podgen_run shop-web-1 f981d7eade9d3999 \
     --restart=unless-stopped \
