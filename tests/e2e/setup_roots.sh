@@ -72,6 +72,7 @@ safe_rm() {
 # private mount namespace so that nothing leaks onto the host.
 in_chroot() {
     local root=$1; shift
+    # shellcheck disable=SC2016  # expanded by the inner shell
     unshare -m --propagation private -- /bin/sh -c '
         root=$1; shift
         mount -t proc proc "$root/proc" &&
@@ -120,6 +121,16 @@ write_common_config() {
         fi
     } >"$root/etc/containers/containers.conf"
 
+    # native (kernel) overlay for rootless storage; without a storage.conf
+    # Podman 4.3 silently falls back to vfs
+    {
+        echo "# written by podgen tests/e2e/setup_roots.sh"
+        echo "[storage]"
+        echo 'driver = "overlay"'
+        echo 'runroot = "/run/containers/storage"'
+        echo 'graphroot = "/var/lib/containers/storage"'
+    } >"$root/etc/containers/storage.conf"
+
     # No registry is reachable: never try to pull unless asked.
     mkdir -p "$root/etc/containers/registries.conf.d"
     printf 'unqualified-search-registries = ["docker.io"]\nshort-name-mode = "permissive"\n' \
@@ -131,11 +142,17 @@ write_common_config() {
     mkdir -p "$tree/bin" "$tree/etc" "$tree/tmp" "$tree/var/www" "$tree/root" \
         "$tree/proc" "$tree/sys" "$tree/dev" "$tree/run"
     chmod 1777 "$tree/tmp"
-    cp "$root/bin/busybox" "$tree/bin/busybox"
+    # Both images get trixie's busybox 1.37: bookworm's 1.35 (static and
+    # dynamic) segfaults in wget/nc/ping as soon as a host name is resolved.
+    local bb=$CACHE/trixie/bin/busybox
+    [ "$suite" = trixie ] && bb=$root/bin/busybox
+    [ -x "$bb" ] || die "$suite: $bb missing (the trixie root must be built first)"
+    cp "$bb" "$tree/bin/busybox"
     for a in $BUSYBOX_APPLETS; do ln -sf busybox "$tree/bin/$a"; done
     mkdir -p "$tree/usr/bin" "$tree/sbin" "$tree/usr/sbin"
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$tree/etc/passwd"
     printf 'root:x:0:\nnobody:x:65534:\n' >"$tree/etc/group"
+    printf 'hosts: files dns\n' >"$tree/etc/nsswitch.conf"
     echo "podgen e2e busybox" >"$tree/var/www/index.html"
     chmod -R a+rX "$root/opt/podgen-e2e"
 
@@ -145,7 +162,7 @@ write_common_config() {
 configure_trixie_systemd() {
     local root=$1
     log "trixie: installing systemd, dbus-user-session, libpam-systemd inside the root"
-    in_chroot "$root" apt-get install -y -q --no-install-recommends \
+    in_chroot "$root" apt-get install -y -qq --no-install-recommends \
         systemd systemd-sysv dbus-user-session libpam-systemd >&2 \
         || die "apt-get install of systemd packages inside the trixie root failed"
     in_chroot "$root" apt-get clean >&2 || true
@@ -161,7 +178,8 @@ configure_trixie_systemd() {
              fstrim.timer man-db.timer systemd-tmpfiles-clean.timer \
              ldconfig.service systemd-binfmt.service sys-kernel-debug.mount \
              sys-kernel-tracing.mount sys-kernel-config.mount sys-fs-fuse-connections.mount \
-             dev-hugepages.mount dev-mqueue.mount; do
+             dev-hugepages.mount dev-mqueue.mount systemd-modules-load.service \
+             kmod-static-nodes.service systemd-sysctl.service; do
         ln -sf /dev/null "$wants/$u"
     done
     # network-online.target is reached at boot, or every rootless Quadlet unit
@@ -171,9 +189,10 @@ configure_trixie_systemd() {
     # user@1000.service is started at boot (same as `loginctl enable-linger pm`)
     mkdir -p "$root/var/lib/systemd/linger"
     touch "$root/var/lib/systemd/linger/pm"
-    # keep the journal small and in memory
-    mkdir -p "$root/etc/systemd/journald.conf.d"
-    printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n' >"$root/etc/systemd/journald.conf.d/podgen-e2e.conf"
+    # persistent (per-user files, so `journalctl --user` works for pm as on a
+    # real machine) but small; it lives in the engine's throw-away overlay
+    mkdir -p "$root/etc/systemd/journald.conf.d" "$root/var/log/journal"
+    printf '[Journal]\nStorage=persistent\nSystemMaxUse=64M\n' >"$root/etc/systemd/journald.conf.d/podgen-e2e.conf"
     # quick stops: tests tear units down a lot
     mkdir -p "$root/etc/systemd/system.conf.d" "$root/etc/systemd/user.conf.d"
     printf '[Manager]\nDefaultTimeoutStopSec=15s\nDefaultTimeoutStartSec=90s\n' \
@@ -192,6 +211,10 @@ build_root() {
         return 0
     fi
     ensure_host_tools
+    # a running test session holds a shared lock on this file; never swap the
+    # root under it
+    exec 8>"$CACHE/$suite.inuse"
+    flock -n -x 8 || die "$suite root is in use by a running test session (lock $CACHE/$suite.inuse); stop it first"
     local mirror tmp start
     mirror=$(pick_mirror)
     start=$(date +%s)
@@ -206,7 +229,10 @@ build_root() {
     mkdir -p "$tmp"
     log "$suite: debootstrap --variant=minbase from $mirror (takes about a minute)"
     local pkgs=$COMMON_PKGS
-    if ! debootstrap --variant=minbase --include="$pkgs" "$suite" "$tmp" "$mirror" \
+    # keep downloaded .debs: a rebuild after a script change downloads nothing
+    mkdir -p "$CACHE/debs/$suite"
+    if ! debootstrap --variant=minbase --cache-dir="$CACHE/debs/$suite" --include="$pkgs" \
+            "$suite" "$tmp" "$mirror" \
             >"$CACHE/debootstrap-$suite.log" 2>&1; then
         tail -n 25 "$CACHE/debootstrap-$suite.log" >&2 || true
         safe_rm "$tmp"
@@ -232,7 +258,7 @@ build_root() {
         [ -x "$tmp/lib/systemd/systemd" ] || die "trixie: systemd missing"
     fi
     local ver
-    ver=$(chroot "$tmp" podman --version 2>/dev/null || echo "podman version unknown")
+    ver=$(in_chroot "$tmp" podman --version 2>/dev/null || echo "podman version unknown")
     echo "$ver" >"$tmp/opt/podgen-e2e/podman-version"
 
     echo "$marker_want" >"$tmp/$MARKER_NAME"
@@ -242,6 +268,7 @@ build_root() {
     fi
     mv "$tmp" "$target"
     log "$suite: ready ($ver) in $(( $(date +%s) - start )) s"
+    exec 8>&-
 }
 
 host_prep() {
@@ -249,7 +276,7 @@ host_prep() {
     if [ -e /dev/net/tun ]; then
         chmod 666 /dev/net/tun || die "cannot chmod /dev/net/tun"
     else
-        mkdir -p /dev/net && mknod -m 666 /dev/net/tun c 10 200 || die "no /dev/net/tun and cannot create it"
+        { mkdir -p /dev/net && mknod -m 666 /dev/net/tun c 10 200; } || die "no /dev/net/tun and cannot create it"
     fi
 }
 
@@ -261,12 +288,17 @@ main() {
     host_prep
     exec 9>"$CACHE/.lock"
     flock -w 1800 9 || die "timed out waiting for the lock on $CACHE/.lock"
+    local want_trixie=0 want_bookworm=0
     for s in $suites; do
         case $s in
-            bookworm|trixie) build_root "$s" ;;
+            trixie) want_trixie=1 ;;
+            bookworm) want_bookworm=1; want_trixie=1 ;;  # bookworm's image uses trixie's busybox
             *) die "unknown suite '$s' (expected bookworm or trixie)" ;;
         esac
     done
+    [ $want_trixie = 1 ] && build_root trixie
+    [ $want_bookworm = 1 ] && build_root bookworm
+    return 0
 }
 
 main "$@"
