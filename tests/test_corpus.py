@@ -128,3 +128,28 @@ def test_entries_docker_compose_refuses_are_refused_clearly(entry):
         _load(entry)
     text = info.value.render()
     assert "error:" in text
+
+
+def test_config_command_prints_docker_compose_shaped_json(podgen_cli):
+    entry = next(e for e in LOADABLE if e.name == "awesome-compose__nginx-golang-postgres.yml")
+    proc = podgen_cli("config", *[a for f in entry.files for a in ("-f", f)], "--format", "json", cwd=entry.cwd)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    want = expected(entry)
+    assert got["name"] == want["name"]
+    for name, svc in want["services"].items():
+        assert project_fields(got["services"][name]) == project_fields(svc)
+    assert got["volumes"] == want["volumes"]
+
+
+def test_config_command_yaml_reloads_to_the_same_project(podgen_cli, tmp_path):
+    entry = next(e for e in LOADABLE if e.name == "airflow__docker-compose.yml")
+    yaml_out = podgen_cli("config", "-f", entry.files[0], cwd=entry.cwd)
+    assert yaml_out.returncode == 0, yaml_out.stderr
+    (tmp_path / "compose.yaml").write_text(yaml_out.stdout)
+    again = podgen_cli("config", "--format", "json", "-f", "compose.yaml", "-p", "corpus", cwd=tmp_path)
+    first = podgen_cli("config", "--format", "json", "-f", entry.files[0], cwd=entry.cwd)
+    assert again.returncode == 0, again.stderr
+    a, b = json.loads(first.stdout), json.loads(again.stdout)
+    for name in b["services"]:
+        assert project_fields(a["services"][name]) == project_fields(b["services"][name]), name
