@@ -2,18 +2,18 @@
 
 ## Why
 Values pass through Quadlet's and systemd's parsers before they reach
-podman.  podgen escapes `%`, `$`, quotes, backslashes and control characters,
-but a few values cannot survive at all: an empty argument in `command`
-(Quadlet drops empty words), a line break in a single-value key such as
-`user:` or `working_dir:`, or a name that cannot be a unit file name.  podgen
-refuses rather than emit a unit that would run something else.
+podman.  podgen escapes `%`, `$`, quotes, backslashes, `;`, line breaks and
+control characters, and writes empty arguments so that they survive, but a
+few values cannot survive at all: Quadlet 5.4 writes the character U+0080 as
+the byte `\\x80`, which is not the same text.  podgen refuses rather than emit
+a unit that would pass something else.
 
 ## Example
 ```yaml
 services:
   job:
     image: busybox
-    command: ["sh", "-c", ""]     # PG703: an empty argument
+    command: ["echo", "\\u0080"]     # PG703: Quadlet cannot carry U+0080
 ```
 
 ## Fix

@@ -1,0 +1,92 @@
+"""PG101 privileged-port: a host port below the unprivileged port start, remapped."""
+from __future__ import annotations
+
+from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
+from podgen.fixer import fix_file
+
+PORTS = """\
+name: demo
+services:
+  app:
+    image: registry.example/app:1
+    ports:
+      - "80:8080"
+      - "127.0.0.1:443:8443/tcp"
+      - "53:53/udp"
+      - "8080"
+      - "9000:9000"
+      - target: 25
+        published: 25
+"""
+
+
+def test_fires_at_each_privileged_host_port(tmp_path):
+    assert lint_text(tmp_path, PORTS, select=["PG101"]) == \
+        ["6:9 PG101", "7:9 PG101", "8:9 PG101", "11:9 PG101"]
+
+
+def test_message_notes_and_fix(tmp_path):
+    d = lint_diags(tmp_path, PORTS, select=["PG101"])[0]
+    assert d.severity.label == "error" and d.service == "app" and d.name == "privileged-port"
+    assert "host port 80, below 1024" in d.message
+    assert d.fix is not None and d.fix.title == "publish on host port 8080 instead of 80"
+    assert any("ip_unprivileged_port_start=80" in n for n in d.notes)
+
+
+def test_catches_not(tmp_path):
+    quiet = """\
+    services:
+      app:
+        image: x
+        ports: ["8080:80", "80", "1024:1024", "0:80"]
+    """
+    assert lint_text(tmp_path, quiet, select=["PG101"]) == []
+
+
+def test_rootful_and_lowered_port_start_are_quiet(tmp_path):
+    text = 'services: {app: {image: x, ports: ["80:80"]}}\n'
+    assert lint_text(tmp_path, text, select=["PG101"], rootless=False) == []
+    assert lint_text(tmp_path, text, select=["PG101"], port_start=80) == []
+    assert lint_text(tmp_path, text, select=["PG101"], port_start=81) == ["1:36 PG101"]
+
+
+def test_remap_skips_taken_ports_and_options(tmp_path):
+    text = 'services: {app: {image: x, ports: ["80:80", "8080:8081"]}}\n'
+    d = lint_diags(tmp_path, text, select=["PG101"])[0]
+    assert d.fix.title == "publish on host port 8081 instead of 80"
+    d = lint_diags(tmp_path, text, select=["PG101"], rule_options={"PG101": {"offset": 10000, "remap": {}}})[0]
+    assert d.fix.title == "publish on host port 10080 instead of 80"
+
+
+def test_convert_publishes_the_new_port(tmp_path):
+    result = convert_text(tmp_path, PORTS)
+    ports = keys(unit(result, "demo-app.container"), "PublishPort")
+    assert ports[:3] == ["8080:8080", "127.0.0.1:8443:8443", "8053:53/udp"]
+    assert "8025:25" in ports
+    assert [c.code for c in result.changes].count("PG101") == 4
+
+
+def test_fix_rewrites_only_the_host_port_and_is_stable(tmp_path):
+    path = write(tmp_path, PORTS)
+    first = fix_file(options(path), str(path))
+    assert '- "8080:8080"' in first.text and '- "127.0.0.1:8443:8443/tcp"' in first.text
+    assert "published: 8025" in first.text
+    path.write_text(first.text)
+    again = fix_file(options(path), str(path))
+    assert again.text == first.text
+    assert lint_text(tmp_path, first.text, select=["PG101"]) == []
+
+
+def test_fix_moves_an_expanded_range_as_one_range(tmp_path):
+    path = write(tmp_path, 'services:\n  app:\n    image: x\n    ports:\n      - "100-101:100-101"\n')
+    fixed = fix_file(options(path), str(path))
+    assert '- "8100-8101:100-101"' in fixed.text
+
+
+def test_fix_refuses_a_range_it_cannot_move_whole(tmp_path):
+    # only 1023 of 1023-1024 is privileged: moving one port of the pair would break the range
+    text = 'services:\n  app:\n    image: x\n    ports:\n      - "1023-1024:1023-1024"\n'
+    path = write(tmp_path, text)
+    fixed = fix_file(options(path), str(path))
+    assert fixed.text == text
+    assert any(m.startswith("not fixed: 5:9: PG101") for m in fixed.messages)

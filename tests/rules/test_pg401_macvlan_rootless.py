@@ -1,0 +1,118 @@
+"""PG401 macvlan-rootless: macvlan/ipvlan networks cannot work rootless; rewritten to a bridge."""
+from __future__ import annotations
+
+import pytest
+
+from helpers import convert_text, keys, lint_diags, lint_text, unit
+from netrules_util import (assert_quadlet_accepts, convert_example, doc_example, doc_sections_ok, fix_twice,
+                           relint)
+
+MACVLAN = """\
+name: home
+services:
+  ha:
+    image: ghcr.io/home-assistant/home-assistant:stable
+    networks:
+      lan:
+        ipv4_address: 192.168.1.50
+networks:
+  lan:
+    driver: macvlan
+    driver_opts:
+      parent: eth0
+      macvlan_mode: bridge
+      mtu: "1400"
+    ipam:
+      config:
+        - subnet: 192.168.1.0/24
+          gateway: 192.168.1.1
+"""
+
+DHCP = """\
+name: home
+services:
+  ha:
+    image: example/ha
+    networks: [lan]
+networks:
+  lan:
+    driver: ipvlan
+    driver_opts:
+      parent: eth0
+    ipam:
+      driver: dhcp
+"""
+
+
+def test_fires_at_the_driver_value(tmp_path):
+    assert lint_text(tmp_path, MACVLAN, select=["PG401"]) == ["10:13 PG401"]
+    (diag,) = lint_diags(tmp_path, MACVLAN, select=["PG401"])
+    assert "network 'lan' uses the macvlan driver (parent eth0)" in diag.message
+    assert "used by ha" in diag.message
+    assert diag.fix is not None and diag.fix.safe is False
+
+
+def test_ipvlan_fires_too(tmp_path):
+    assert lint_text(tmp_path, DHCP, select=["PG401"]) == ["8:13 PG401"]
+
+
+def test_bridge_driver_does_not_fire(tmp_path):
+    assert lint_text(tmp_path, MACVLAN.replace("driver: macvlan", "driver: bridge"), select=["PG401"]) == []
+
+
+def test_rootful_does_not_fire_and_keeps_macvlan(tmp_path):
+    assert lint_text(tmp_path, MACVLAN, select=["PG401"], rootless=False) == []
+    net = unit(convert_text(tmp_path, MACVLAN, rootless=False), "home_lan.network")
+    assert keys(net, "Driver") == ["macvlan"]
+    assert "Options=parent=eth0" in net
+
+
+def test_convert_rootless_makes_a_bridge(tmp_path):
+    result = convert_text(tmp_path, MACVLAN)
+    net = unit(result, "home_lan.network")
+    assert keys(net, "Driver") == []
+    assert keys(net, "Options") == ["mtu=1400"]
+    assert keys(net, "Subnet") == ["192.168.1.0/24"] and keys(net, "Gateway") == ["192.168.1.1"]
+    ha = unit(result, "home-ha.container")
+    assert keys(ha, "Network") == ["home_lan.network:alias=ha,ip=192.168.1.50"]
+    assert "changed: networks: lan (macvlan) -> lan (bridge) (dropped parent, macvlan_mode) (PG401" in ha
+
+
+def test_convert_script_rootless_makes_a_bridge(tmp_path):
+    script = convert_text(tmp_path, MACVLAN, fmt="script").files[0].text
+    create = next(line for line in script.splitlines() if "home_lan" in line and "--subnet" in line)
+    assert "--driver" not in create and "parent" not in create and "--opt=mtu=1400" in create
+
+
+def test_convert_drops_a_dhcp_ipam_driver(tmp_path):
+    result = convert_text(tmp_path, DHCP)
+    net = unit(result, "home_lan.network")
+    assert keys(net, "Driver") == [] and keys(net, "IPAMDriver") == [] and keys(net, "Options") == []
+
+
+def test_fix_rewrites_the_network(tmp_path):
+    fixed = fix_twice(tmp_path, MACVLAN)
+    assert "    driver: bridge\n    driver_opts:\n      mtu: \"1400\"\n    ipam:\n" in fixed
+    assert "parent" not in fixed and "macvlan_mode" not in fixed
+    assert "ipv4_address: 192.168.1.50" in fixed
+    assert relint(tmp_path, fixed, ["PG401"]) == []
+
+
+def test_fix_removes_empty_driver_opts_and_dhcp(tmp_path):
+    fixed = fix_twice(tmp_path, DHCP)
+    assert fixed.endswith("networks:\n  lan:\n    driver: bridge\n")
+    assert relint(tmp_path, fixed, ["PG401"]) == []
+
+
+def test_documentation_and_example(tmp_path):
+    assert doc_sections_ok("PG401")
+    assert lint_text(tmp_path, doc_example("PG401"), select=["PG401"]) == ["9:13 PG401"]
+
+
+@pytest.mark.quadlet
+def test_converted_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
+    assert_quadlet_accepts(tmp_path, convert_example(tmp_path, "PG401"), quadlet_generator)
+    for name, text in (("macvlan", MACVLAN), ("dhcp", DHCP)):
+        sub = tmp_path / name
+        sub.mkdir()
+        assert_quadlet_accepts(sub, convert_text(sub, text), quadlet_generator)

@@ -1,0 +1,110 @@
+"""PG601 docker-socket: the Docker socket becomes the (rootless) Podman socket."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
+from podgen.fixer import fix_file
+
+SOCKET = """\
+name: demo
+services:
+  proxy:
+    image: traefik
+    volumes:
+      - ./traefik.yml:/etc/traefik/traefik.yml:ro
+      - /var/run/docker.sock:/var/run/docker.sock:ro
+  agent:
+    image: portainer/agent
+    volumes:
+      - type: bind
+        source: /run/docker.sock
+        target: /var/run/docker.sock
+"""
+
+
+def fix_twice(tmp_path, text, **kw) -> str:
+    path = write(tmp_path, text)
+    first = fix_file(options(path, **kw), str(path))
+    path.write_text(first.text)
+    second = fix_file(options(path, **kw), str(path))
+    assert second.text == first.text, "a second podgen fix changed the file again"
+    return first.text
+
+
+def test_fires_on_the_volume_items(tmp_path):
+    diags = lint_diags(tmp_path, SOCKET, select=["PG601"])
+    assert [f"{d.span.line}:{d.span.col} {d.code}" for d in diags] == ["7:9 PG601", "11:9 PG601"]
+    assert "systemctl --user enable --now podman.socket" in diags[0].notes[0]
+    rootful = lint_diags(tmp_path, SOCKET, select=["PG601"], rootless=False)
+    assert "systemctl enable --now podman.socket" in rootful[0].notes[0]
+
+
+@pytest.mark.parametrize("volume", ["docker.sock:/data", "/run/user/1000/podman/podman.sock:/var/run/docker.sock",
+                                    "/srv/docker.sock.d:/x", "./docker.socket:/x"])
+def test_near_misses(tmp_path, volume):
+    text = f"services:\n  app:\n    image: app\n    volumes:\n      - {volume}\n" + \
+        ("volumes:\n  docker.sock: {}\n" if volume.startswith("docker.sock") else "")
+    assert lint_text(tmp_path, text, select=["PG601"]) == []
+
+
+def test_rootless_unit_mounts_the_runtime_dir_socket(tmp_path):
+    result = convert_text(tmp_path, SOCKET)
+    proxy = unit(result, "demo-proxy.container")
+    assert keys(proxy, "Volume")[1] == "%t/podman/podman.sock:/var/run/docker.sock:ro"
+    assert "systemctl --user enable --now podman.socket" in proxy
+    agent = unit(result, "demo-agent.container")
+    assert keys(agent, "Volume") == ["%t/podman/podman.sock:/var/run/docker.sock"]
+    # a missing bind source is created with mkdir -p; never for the socket
+    assert not any("sock" in v for v in keys(proxy, "ExecStartPre") + keys(agent, "ExecStartPre"))
+
+
+def test_runtime_dir_value_escapes_the_rest():
+    # %t is the specifier; everything after it is escaped as usual
+    from podgen.emit.quadlet import runtime_dir_value
+    assert runtime_dir_value("$XDG_RUNTIME_DIR/podman/podman.sock:/x%y") == "%t/podman/podman.sock:/x%%y"
+
+
+def test_rootful_unit_mounts_the_system_socket(tmp_path):
+    proxy = unit(convert_text(tmp_path, SOCKET, rootless=False), "demo-proxy.container")
+    assert keys(proxy, "Volume")[1] == "/run/podman/podman.sock:/var/run/docker.sock:ro"
+
+
+def test_script_expands_the_runtime_dir(tmp_path):
+    script = convert_text(tmp_path, SOCKET, fmt="script", version=(4, 3, 1)).files[0].text
+    line = next(x for x in script.splitlines() if "podman.sock:/var/run/docker.sock:ro" in x and "--volume" in x)
+    word = line.strip().rstrip("\\").strip()
+    assert word == '--volume="${XDG_RUNTIME_DIR:-/run/user/$(id -u)}"/podman/podman.sock:/var/run/docker.sock:ro'
+    uid = subprocess.run(["id", "-u"], capture_output=True, text=True).stdout.strip()
+    for env, expected in (({"XDG_RUNTIME_DIR": "/run/user/1234"}, "/run/user/1234"), ({}, f"/run/user/{uid}")):
+        out = subprocess.run(["/bin/sh", "-c", f"printf '%s' {word}"], capture_output=True, text=True,
+                             env={"PATH": "/usr/bin:/bin", **env}).stdout
+        assert out == f"--volume={expected}/podman/podman.sock:/var/run/docker.sock:ro"
+
+
+def test_fix_rewrites_the_sources(tmp_path):
+    fixed = fix_twice(tmp_path, SOCKET)
+    assert "      - ${XDG_RUNTIME_DIR}/podman/podman.sock:/var/run/docker.sock:ro\n" in fixed
+    assert "        source: ${XDG_RUNTIME_DIR}/podman/podman.sock\n        target: /var/run/docker.sock\n" in fixed
+    assert "      - ./traefik.yml:/etc/traefik/traefik.yml:ro\n" in fixed
+    env = {"XDG_RUNTIME_DIR": "/run/user/1000"}
+    assert lint_text(tmp_path, fixed, select=["PG601"], env=env) == []
+
+
+def test_fix_rootful(tmp_path):
+    fixed = fix_twice(tmp_path, SOCKET, rootless=False)
+    assert "      - /run/podman/podman.sock:/var/run/docker.sock:ro\n" in fixed
+
+
+@pytest.mark.quadlet
+def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
+    result = convert_text(tmp_path, SOCKET)
+    units = tmp_path / "units"
+    units.mkdir()
+    for f in result.files:
+        (units / f.name).write_text(f.text)
+    proc = quadlet_generator(units)
+    assert proc.returncode == 0, proc.stderr
+    assert "-v %t/podman/podman.sock:/var/run/docker.sock:ro" in proc.stdout
