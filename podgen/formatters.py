@@ -14,6 +14,9 @@ import os
 from podgen.diagnostics import Severity
 
 FORMATS = ("text", "json", "sarif", "github")
+# the keys of one --format json finding, in output order, with the value used when absent
+JSON_KEYS = (("code", ""), ("name", ""), ("severity", ""), ("message", ""), ("path", ""), ("line", 0),
+             ("column", 0), ("service", None), ("notes", []), ("fix", None))
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
@@ -49,29 +52,39 @@ def text(diags, cwd=None, *, show_notes: bool = True, color: bool = False) -> st
 def as_json(diags, cwd=None) -> str:
     out = []
     for d in diags:
-        item = d.as_dict()
-        item["path"] = display_path(d.span.file, cwd)
+        raw = d.as_dict()
+        raw["path"] = display_path(d.span.file, cwd)
+        # every key always present, in one order, so consumers need no existence checks
+        item = {key: raw.get(key, default) for key, default in JSON_KEYS}
+        item.update((k, v) for k, v in raw.items() if k not in item)
         out.append(item)
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
 
 
 def github(diags, cwd=None) -> str:
+    """GitHub Actions workflow commands: one ``::error file=...,line=...,col=...,title=...::message``
+    line per finding; the ``help:`` notes follow the message on lines of their own."""
     lines = []
     for d in diags:
         level = {"error": "error", "warning": "warning", "info": "notice"}[d.severity.label]
-        props = [f"file={_gh_escape_prop(display_path(d.span.file, cwd))}"]
-        if d.span.line:
-            props += [f"line={d.span.line}", f"col={d.span.col}"]
-        props.append(f"title={_gh_escape_prop(d.code + ' ' + d.name)}")
-        lines.append(f"::{level} {','.join(props)}::{_gh_escape_data(d.message)}")
+        props = []
+        if d.span.file:
+            props.append(f"file={_gh_escape_prop(display_path(d.span.file, cwd))}")
+            if d.span.line:
+                props += [f"line={d.span.line}", f"col={max(d.span.col, 1)}"]
+        props.append(f"title={_gh_escape_prop((d.code + ' ' + d.name).strip())}")
+        message = d.message + "".join(f"\nhelp: {n}" for n in d.notes)
+        lines.append(f"::{level} {','.join(props)}::{_gh_escape_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 def _gh_escape_data(s: str) -> str:
+    """The message of a workflow command: ``%``, CR and LF are percent-encoded (``%`` first)."""
     return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _gh_escape_prop(s: str) -> str:
+    """A property value: also ``:`` and ``,``, which separate the properties."""
     return _gh_escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
@@ -94,13 +107,14 @@ def sarif(diags, cwd=None) -> str:
         rules.append(entry)
     results = []
     for d in diags:
-        loc = {"physicalLocation": {"artifactLocation": {"uri": display_path(d.span.file, cwd),
-                                                         "uriBaseId": "%SRCROOT%"}}}
-        if d.span.line:
-            loc["physicalLocation"]["region"] = {"startLine": d.span.line, "startColumn": max(d.span.col, 1)}
         result = {"ruleId": d.code, "ruleIndex": index[d.code], "level": _sarif_level(d.severity),
-                  "message": {"text": d.message + "".join(f"\n{n}" for n in d.notes)},
-                  "locations": [loc]}
+                  "message": {"text": d.message + "".join(f"\n{n}" for n in d.notes)}}
+        if d.span.file:
+            loc = {"physicalLocation": {"artifactLocation": _sarif_artifact(d.span.file, cwd)}}
+            if d.span.line:
+                loc["physicalLocation"]["region"] = {"startLine": d.span.line,
+                                                     "startColumn": max(d.span.col, 1)}
+            result["locations"] = [loc]
         if d.fix is not None:
             result["properties"] = {"fix": d.fix.title}
         results.append(result)
@@ -110,10 +124,28 @@ def sarif(diags, cwd=None) -> str:
         "runs": [{
             "tool": {"driver": {"name": "podgen", "version": __version__,
                                 "informationUri": "https://example.invalid/podgen", "rules": rules}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": _dir_uri(cwd or os.getcwd())}},
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_artifact(path: str, cwd=None) -> dict:
+    """A relative URI (against %SRCROOT%, the directory podgen ran in) when the file is below it,
+    else an absolute ``file://`` URI; percent-encoded, always with forward slashes."""
+    from urllib.parse import quote
+    shown = display_path(path, cwd)
+    if not os.path.isabs(shown):
+        return {"uri": quote(shown.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+    return {"uri": "file://" + quote(os.path.abspath(path).replace(os.sep, "/"))}
+
+
+def _dir_uri(directory: str) -> str:
+    from urllib.parse import quote
+    path = os.path.abspath(directory).replace(os.sep, "/")
+    return "file://" + quote(path if path.endswith("/") else path + "/")
 
 
 def _sarif_level(sev: Severity) -> str:
