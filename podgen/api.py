@@ -123,7 +123,11 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
                          None, hint="generate a shell script instead: --format script")
     loaded, project = load(opts)
     diags = list(loaded.diagnostics) + analyse(project, opts)
+    # From here on only the model is read: let the YAML tree (positions for every node) and
+    # then the unfixed model go, which keeps the peak memory of a 10,000-service convert low.
+    loaded.config = None
     fixed, changes = rewrite(project, diags)
+    del project
     header = file_header(loaded, header_command, opts, output_format)
     emit_diags: list = []
     try:

@@ -11,7 +11,9 @@ why podgen parses env files itself and never passes them through.
 """
 from __future__ import annotations
 
+import bisect
 import re
+from collections import ChainMap
 
 from podgen.errors import InputError
 from podgen.interpolate import Interpolator
@@ -26,9 +28,14 @@ def parse_env_text(text: str, path: str, lookup: dict | None = None, *, raw: boo
     result: dict[str, str] = {}
     i = 0
     n = len(text)
+    # one interpolator for the whole file: later lines see earlier ones, and the expansion
+    # budget is shared, so A=x, B=${A}${A}, C=${B}${B}, ... cannot double its way to gigabytes
+    interp = Interpolator(ChainMap(result, lookup))
+    newlines = [m.start() for m in re.finditer("\n", text)]
 
     def where(idx: int):
-        return (path, text.count("\n", 0, idx) + 1, idx - text.rfind("\n", 0, idx))
+        line = bisect.bisect_left(newlines, idx)
+        return (path, line + 1, idx - (newlines[line - 1] if line else -1))
 
     while i < n:
         # skip whitespace and blank lines
@@ -90,14 +97,14 @@ def parse_env_text(text: str, path: str, lookup: dict | None = None, *, raw: boo
             if j >= n:
                 raise InputError(f"unterminated double-quoted value for {key}", where(i),
                                  hint="close the quote")
-            value = _expand("".join(buf), result, lookup, where(i))
+            value = _expand("".join(buf), interp, where, i)
             i = _skip_rest(text, j + 1)
         else:
             value = text[i:eol]
             hash_at = _inline_comment(value)
             if hash_at >= 0:
                 value = value[:hash_at]
-            value = _expand(value.strip(), result, lookup, where(i))
+            value = _expand(value.strip(), interp, where, i)
             i = eol + 1
         result[key] = value
     return result
@@ -115,28 +122,33 @@ def _skip_rest(text: str, i: int) -> int:
     return len(text) if eol < 0 else eol + 1
 
 
-def _expand(value: str, defined: dict, lookup: dict, pos) -> str:
+def _expand(value: str, interp: Interpolator, where, idx: int) -> str:
     if "$" not in value:
         return value
-    env = dict(lookup)
-    env.update(defined)
-    return Interpolator(env).substitute(value, pos)
+    return interp.substitute(value, where(idx))
 
 
 def read_env_file(path: str, lookup: dict | None = None, *, raw: bool = False,
                   origin=None) -> dict:
     """Read and parse an env file; a missing or unreadable file is a located error."""
+    from podgen.yamlload import MAX_BYTES, decode_bytes
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_BYTES + 1)   # decode_bytes refuses anything longer
     except FileNotFoundError:
         raise InputError(f"env file {path} not found", origin,
                          hint="create it, fix the path, or mark it optional with "
                               "'required: false'") from None
     except IsADirectoryError:
-        raise InputError(f"env file {path} is a directory", origin) from None
+        raise InputError(f"env file {path} is a directory", origin,
+                         hint="env_file names a file of KEY=value lines") from None
     except OSError as exc:
-        raise InputError(f"cannot read env file {path}: {exc.strerror}", origin) from None
-    from podgen.yamlload import decode_bytes
-    text = decode_bytes(data, path)
-    return parse_env_text(text, path, lookup, raw=raw)
+        raise InputError(f"cannot read env file {path}: {exc.strerror}", origin,
+                         hint="check that the file exists and is readable by this user") from None
+    try:
+        text = decode_bytes(data, path, "env file")
+        return parse_env_text(text, path, lookup, raw=raw)
+    except InputError as exc:
+        if origin and origin[0] != path:     # say which compose file asked for this env file
+            exc.notes = tuple(exc.notes) + (f"the env file is used at {origin[0]}:{origin[1]}:{origin[2]}",)
+        raise

@@ -12,6 +12,11 @@ from podgen.errors import InputError
 from podgen.yamlload import YMap, YSeq
 
 _NAME_START = frozenset("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# Characters variables may add to a project in total (``${BIG}`` used a million times,
+# or an env file whose lines double the previous one): a clear error, not gigabytes.
+MAX_EXPANSION = 64 * 1024 * 1024
+# ``${A:-${B:-${C:-...}}}`` nesting (each level is a recursive call)
+MAX_NESTING = 32
 _NAME_CHARS = _NAME_START | frozenset("0123456789")
 
 
@@ -29,6 +34,8 @@ class Interpolator:
         self.env = env
         self.missing: dict[str, tuple] = {}  # name -> first position it was used at
         self.blanked: set = set()            # positions of values that used an unset variable
+        self.expanded = 0                    # characters substituted so far (MAX_EXPANSION)
+        self._depth = 0
 
     def substitute(self, text: str, pos=None) -> str:
         if "$" not in text:
@@ -38,7 +45,17 @@ class Interpolator:
         except TemplateError as exc:
             raise InputError(exc.message, pos, hint=exc.hint or
                              "write $$ for a literal $ sign in compose files") from None
+        finally:
+            self._depth = 0
         return out
+
+    def _charge(self, value: str, pos) -> str:
+        self.expanded += len(value)
+        if self.expanded > MAX_EXPANSION:
+            raise InputError(f"variables expand to more than {MAX_EXPANSION // (1024 * 1024)} MiB of text",
+                             pos, hint="a variable with a huge value is used many times, or env file "
+                                       "values refer to each other; check the .env/env_file contents")
+        return value
 
     def _scan(self, text: str, i: int, stop: str | None, pos):
         """Return (substituted text, index after the stop char) from text[i:]."""
@@ -80,7 +97,7 @@ class Interpolator:
             self.missing.setdefault(name, pos)
             self.blanked.add(pos)
             return ""
-        return value
+        return self._charge(value, pos)
 
     def _braced(self, text: str, i: int, pos):
         n = len(text)
@@ -99,6 +116,9 @@ class Interpolator:
             if text.startswith(candidate, j):
                 op = candidate
                 break
+        if op is None and j >= n:
+            raise TemplateError(f"invalid interpolation format {text!r}: '${{' is never closed",
+                                "close it with '}', or write $$ for a literal $")
         if op is None:
             raise TemplateError(f"invalid interpolation format {text!r}: unexpected "
                                 f"{text[j:j + 1]!r} after '${{{name}'",
@@ -115,8 +135,12 @@ class Interpolator:
         non_empty = bool(value)
         ok = non_empty if op[0] == ":" else is_set
         kind = op[-1]
+        self._depth += 1
+        if self._depth > MAX_NESTING:
+            raise TemplateError(f"invalid interpolation format: '${{...}}' nested more than "
+                                f"{MAX_NESTING} levels deep", "simplify the default values")
         if kind == "-":
-            result = value if ok else self._scan(raw_arg, 0, None, pos)[0]
+            result = self._charge(value, pos) if ok else self._scan(raw_arg, 0, None, pos)[0]
         elif kind == "+":
             result = self._scan(raw_arg, 0, None, pos)[0] if ok else ""
         else:  # "?"
@@ -126,7 +150,8 @@ class Interpolator:
                 raise InputError(f"required variable {name} {state}"
                                  + (f": {message}" if message else ""), pos,
                                  hint=f"set {name} in the environment or in the project's .env file")
-            result = value
+            result = self._charge(value, pos)
+        self._depth -= 1
         return result or "", arg_end + 1
 
 
@@ -210,11 +235,13 @@ def _cast(kind: str, value: str, pos):
         try:
             return int(text, 10)
         except ValueError:
-            raise InputError(f"expected an integer, got {value!r}", pos) from None
+            raise InputError(f"expected an integer, got {value!r}", pos,
+                             hint="write a whole number, e.g. 3") from None
     try:
         return float(text)
     except ValueError:
-        raise InputError(f"expected a number, got {value!r}", pos) from None
+        raise InputError(f"expected a number, got {value!r}", pos,
+                         hint="write a number, e.g. 0.5") from None
 
 
 def interpolate_tree(root, interp: Interpolator):

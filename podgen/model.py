@@ -8,12 +8,24 @@ that a key podgen cannot express is reported rather than lost.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from podgen.diagnostics import Span
 from podgen.normalize import UNKNOWN_OPTIONS, scalar_text
 from podgen.yamlload import YMap, YSeq
+
+
+# A bind source under the user's runtime directory ($XDG_RUNTIME_DIR, systemd's %t) starts with
+# this; the emitters write it as ``%t`` in units and expand it in scripts.  Compose cannot produce it
+# (bind sources are absolute paths after loading), so rules set it (e.g. the Podman socket).
+RUNTIME_DIR = "$XDG_RUNTIME_DIR"
+
+
+def runtime_dir_path(source: str | None) -> str | None:
+    """``$XDG_RUNTIME_DIR/x`` -> ``/x``; None for any other source."""
+    if source and (source == RUNTIME_DIR or source.startswith(RUNTIME_DIR + "/")):
+        return source[len(RUNTIME_DIR):]
+    return None
 
 
 def _span(pos) -> Span:
@@ -81,6 +93,7 @@ class NetworkAttachment:
     interface_name: str | None = None
     extra: dict = field(default_factory=dict)     # other per-network keys (priority, driver_opts, ...)
     span: Span = field(default_factory=lambda: Span(""))
+    value_spans: dict = field(default_factory=dict)   # key -> Span of its value (ipv4_address, ...)
 
 
 @dataclass
@@ -208,6 +221,9 @@ class Network:
     implicit: bool = False                                  # the project's default network
     keys: dict = field(default_factory=dict)
     span: Span = field(default_factory=lambda: Span(""))
+    # (key,) -> Span of its value; ("driver_opts", k) -> Span of the option's key;
+    # ("ipam", i, k) -> Span of the value of ipam.config[i].k
+    spans: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -251,7 +267,8 @@ class Project:
     span: Span = field(default_factory=lambda: Span(""))
 
     def clone(self) -> "Project":
-        return copy.deepcopy(self)
+        from podgen._clone import deep_clone   # copy.deepcopy, several times faster on the model
+        return deep_clone(self)
 
 
 # --- building the model from the normalised config ---------------------------------------
@@ -308,7 +325,21 @@ def _network(key: str, spec: YMap, parent: YMap) -> Network:
         attachable=_bool(spec.get("attachable", False)), labels=_labels(spec.get("labels")),
         implicit=bool(spec.get("x-podgen-implicit")),
         keys={k: _span(spec.kpos[k]) for k in spec if not k.startswith("x-podgen-")},
-        span=_span(parent.kpos.get(key, spec.pos)))
+        span=_span(parent.kpos.get(key, spec.pos)), spans=_network_spans(spec))
+
+
+def _network_spans(spec: YMap) -> dict:
+    spans = {(k,): _span(spec.vpos[k]) for k in spec if not k.startswith("x-podgen-")}
+    opts = spec.get("driver_opts")
+    if type(opts) is YMap:
+        spans.update((("driver_opts", k), _span(opts.kpos[k])) for k in opts)
+    ipam = spec.get("ipam")
+    configs = ipam.get("config") if type(ipam) is YMap else None
+    if type(configs) is YSeq:
+        for i, cfg in enumerate(configs):
+            if type(cfg) is YMap:
+                spans.update((("ipam", i, k), _span(cfg.vpos[k])) for k in cfg)
+    return spans
 
 
 def _labels(value) -> dict:
@@ -391,6 +422,7 @@ def _service(name: str, spec: YMap, parent: YMap) -> Service:
                     a.interface_name = _opt_str(att.get("interface_name"))
                     for k, v in att.items():
                         spans[("networks", net, k)] = _span(att.kpos[k])
+                        a.value_spans[k] = _span(att.vpos[k])
                         if k not in ("aliases", "ipv4_address", "ipv6_address", "mac_address", "interface_name"):
                             a.extra[k] = plain(v)
                 svc.networks[net] = a
@@ -437,6 +469,8 @@ def _service(name: str, spec: YMap, parent: YMap) -> Service:
             svc.domainname = scalar_text(value)
         elif key == "cap_add":
             svc.cap_add = [scalar_text(v) for v in value]
+            for i, pos in enumerate(getattr(value, "ipos", ())):
+                spans[("cap_add", i)] = _span(pos)
         elif key == "cap_drop":
             svc.cap_drop = [scalar_text(v) for v in value]
         elif key == "devices":
@@ -451,6 +485,8 @@ def _service(name: str, spec: YMap, parent: YMap) -> Service:
                 spans[("devices", i)] = _span(value.ipos[i])
         elif key == "sysctls":
             svc.sysctls = _str_map(value)
+            for k in value:
+                spans[("sysctls", k)] = _span(value.kpos[k])
         elif key == "ulimits":
             for k, v in value.items():
                 if type(v) is YMap:

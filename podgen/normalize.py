@@ -7,6 +7,7 @@ directory the file's paths are relative to.
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -250,10 +251,22 @@ def _port_entry(target: int, published, host_ip, proto) -> dict:
     return entry
 
 
+# Port ranges are expanded into one mapping per port, as compose does; "1-65535:1-65535" thirty
+# times would be two million of them.  Two full ranges (tcp and udp) per project are allowed.
+MAX_PORT_MAPPINGS = 131_072
+
+
+def too_many_ports(pos) -> InputError:
+    return InputError(f"ports expand to more than {MAX_PORT_MAPPINGS:,} port mappings", pos,
+                      hint="publish fewer or smaller port ranges")
+
+
 def _ports(value: YSeq) -> YSeq:
     out = new_seq(value.pos)
     for i, item in enumerate(value):
         ipos = value.ipos[i]
+        if len(out) > MAX_PORT_MAPPINGS:
+            raise too_many_ports(value.ipos[i - 1])
         if type(item) is YMap:
             entry = new_map(item.pos)
             put(entry, "mode", scalar_text(item.get("mode", "ingress")), item.kpos.get("mode", ipos))
@@ -279,7 +292,8 @@ def _ports(value: YSeq) -> YSeq:
             out.ipos.append(ipos)
             continue
         if isinstance(item, bool) or item is None:
-            raise InputError(f"invalid port {item!r}", ipos)
+            raise InputError(f"invalid port {item!r}", ipos,
+                             hint='ports look like "8080:80", or a mapping with target: and published:')
         if isinstance(item, (int, float)):
             entries = parse_port_spec(scalar_text(item), ipos)
         else:
@@ -290,6 +304,8 @@ def _ports(value: YSeq) -> YSeq:
                 put(entry, k, v, ipos)
             out.append(entry)
             out.ipos.append(ipos)
+    if len(out) > MAX_PORT_MAPPINGS:
+        raise too_many_ports(value.ipos[-1])
     return out
 
 
@@ -439,6 +455,10 @@ def normalize_service(name: str, svc: YMap, base_dir: str, home: str | None) -> 
             value = _mounts(value, vpos, key)
         elif key == "healthcheck":
             value = _healthcheck(value)
+        elif key == "stop_grace_period":
+            check_duration(value, key, vpos)
+        elif key in _SIZE_KEYS:
+            check_size(value, key, vpos)
         elif key == "build":
             value = _build(value, vpos, base_dir)
         elif key == "ulimits":
@@ -555,9 +575,51 @@ def _mounts(value, pos, kind: str) -> YSeq:
     return out
 
 
+# What convert accepts (podgen.emit.spec.parse_duration): Go durations or plain seconds.
+_DURATION = re.compile(r"^(?:(?:\d+(?:\.\d+)?)(?:h|ms|m|s|us|µs|ns))+$|^\d+(?:\.\d+)?$")
+_DURATION_KEYS = ("interval", "timeout", "start_period", "start_interval")
+
+
+def check_duration(value, what: str, pos):
+    """A located error for a duration compose would refuse (``10 parsecs``, ``5x``)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"invalid duration {value!r} for {what}", pos,
+                         hint="durations look like 30s, 1m30s, 500ms or 2h")
+    if isinstance(value, str) and not _DURATION.match(value.strip()):
+        raise InputError(f"invalid duration {value!r} for {what}", pos,
+                         hint="durations look like 30s, 1m30s, 500ms or 2h")
+
+
+# What convert accepts (podgen.emit.spec.podman_size): bytes, or a number with k/m/g/t/p[b].
+_SIZE = re.compile(r"^\d+(?:\.\d+)?\s*[kmgtp]?i?b?$", re.IGNORECASE)
+_SIZE_KEYS = ("mem_limit", "mem_reservation", "memswap_limit", "shm_size")
+
+
+def check_size(value, what: str, pos):
+    """A located error for a byte size compose would refuse (``lots``, ``.inf``)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        ok = False
+    elif isinstance(value, str):
+        ok = bool(_SIZE.match(value.strip())) or (what == "memswap_limit" and value.strip() == "-1")
+    else:
+        ok = True
+    if not ok:
+        raise InputError(f"invalid size {value!r} for {what}", pos,
+                         hint="sizes look like 512m, 1g or 1073741824 (bytes)")
+
+
 def _healthcheck(value: YMap) -> YMap:
     out = new_map(value.pos)
     for k, v in value.items():
+        if k in _DURATION_KEYS:
+            check_duration(v, f"healthcheck.{k}", value.vpos[k])
+        elif k == "retries" and isinstance(v, float) and not (math.isfinite(v) and v == int(v)):
+            raise InputError(f"invalid healthcheck.retries {v!r}: a whole number is needed",
+                             value.vpos[k], hint="e.g. retries: 3")
         if k == "test":
             if isinstance(v, str):
                 seq = new_seq(value.vpos[k])

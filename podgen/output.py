@@ -91,45 +91,104 @@ def plan(files: list, outdir: str, force: bool, project: str | None = None) -> t
 
 
 def write_files(files: list, outdir: str, *, force: bool = False, project: str | None = None) -> dict:
-    """Write *files* into *outdir* atomically; return what was written, replaced, removed."""
+    """Write *files* into *outdir* atomically; return what was written, replaced, removed.
+
+    All files are first written into a temporary directory beside *outdir*.  A new
+    *outdir* is then one ``rename``.  An existing one (which may hold the user's own
+    files, so it cannot be swapped as a whole) is updated file by file, each old file
+    moved aside first; if anything fails, every step is undone, so the directory holds
+    exactly the previous output again.
+    """
     existing, stale = plan(files, outdir, force, project)
     outdir = os.path.abspath(outdir)
     parent = os.path.dirname(outdir) or "."
+    if os.path.isdir(outdir) and not os.access(outdir, os.W_OK | os.X_OK):
+        raise OutputError(f"{outdir} is not writable", hint="check its permissions, or choose another -o DIR")
     try:
         os.makedirs(parent, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create {parent}: {exc.strerror}") from None
+        raise OutputError(f"cannot create the directory {parent} for {outdir}: {_reason(exc, parent)}",
+                          hint="choose another -o DIR") from None
     try:
         tmp = tempfile.mkdtemp(prefix=".podgen-", dir=parent)
     except OSError as exc:
-        raise OutputError(f"cannot write into {parent}: {exc.strerror}",
-                          hint="check the permissions of the output directory's parent") from None
+        raise OutputError(f"cannot write into {parent}: {_reason(exc, parent)}",
+                          hint="check the permissions of the output directory's parent, "
+                               "or choose another -o DIR") from None
     try:
-        for f in files:
-            path = os.path.join(tmp, f.name)
-            with open(path, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(f.text)
-            os.chmod(path, f.mode)
+        try:
+            for f in files:
+                path = os.path.join(tmp, f.name)
+                with open(path, "w", encoding="utf-8", newline="\n") as fh:
+                    fh.write(f.text)
+                os.chmod(path, f.mode)
+        except OSError as exc:
+            raise OutputError(f"cannot write the generated files beside {outdir}: {_reason(exc, parent)}",
+                              hint="check the free space and permissions of that directory") from None
         if not os.path.isdir(outdir):
             try:
                 os.chmod(tmp, 0o755)
                 os.rename(tmp, outdir)
             except OSError as exc:
-                raise OutputError(f"cannot create {outdir}: {exc.strerror}") from None
+                raise OutputError(f"cannot create {outdir}: {_reason(exc, outdir)}") from None
             tmp = None
         else:
-            if not os.access(outdir, os.W_OK):
-                raise OutputError(f"{outdir} is not writable", hint="check its permissions")
-            for f in files:
-                os.replace(os.path.join(tmp, f.name), os.path.join(outdir, f.name))
-            for name in stale:
-                os.unlink(os.path.join(outdir, name))
-    except OSError as exc:
-        raise OutputError(f"cannot write into {outdir}: {exc.strerror}") from None
+            if not os.access(outdir, os.W_OK | os.X_OK):
+                raise OutputError(f"{outdir} is not writable", hint="check its permissions, "
+                                  "or choose another -o DIR")
+            _replace_all(files, stale, tmp, outdir)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
     return {"written": [f.name for f in files], "replaced": existing, "removed": stale}
+
+
+def _reason(exc: OSError, path: str) -> str:
+    import errno
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return "a path component is a file, not a directory"
+    return exc.strerror or str(exc)
+
+
+def _replace_all(files: list, stale: list, tmp: str, outdir: str) -> None:
+    """Move the new files from *tmp* into *outdir* and remove *stale*, all or nothing."""
+    backup = os.path.join(tmp, ".previous")
+    os.mkdir(backup)
+    done: list = []          # (name, had_previous) in the order they were applied
+    try:
+        for f in files:
+            target = os.path.join(outdir, f.name)
+            had = os.path.lexists(target)
+            if had:
+                # a hard link keeps the old file in place until the new one replaces it
+                try:
+                    os.link(target, os.path.join(backup, f.name), follow_symlinks=False)
+                except OSError:
+                    os.rename(target, os.path.join(backup, f.name))
+            done.append((f.name, had))
+            os.replace(os.path.join(tmp, f.name), target)
+        for name in stale:
+            os.rename(os.path.join(outdir, name), os.path.join(backup, name))
+            done.append((name, True))
+    except OSError as exc:
+        problems = _roll_back(done, backup, outdir)
+        raise OutputError(f"cannot write into {outdir}: {_reason(exc, outdir)}; nothing was changed"
+                          + (f" (but could not restore: {', '.join(problems)})" if problems else ""),
+                          hint="check the permissions and free space of the output directory") from None
+
+
+def _roll_back(done: list, backup: str, outdir: str) -> list:
+    problems = []
+    for name, had in reversed(done):
+        target = os.path.join(outdir, name)
+        try:
+            if had:
+                os.rename(os.path.join(backup, name), target)
+            elif os.path.lexists(target):
+                os.unlink(target)
+        except OSError:
+            problems.append(name)
+    return problems
 
 
 def stale_files(files: list, outdir: str, project: str | None = None) -> list:
@@ -139,9 +198,13 @@ def stale_files(files: list, outdir: str, project: str | None = None) -> list:
     for f in files:
         names.add(f.name)
         path = os.path.join(outdir, f.name)
+        expected = f.text.encode("utf-8")
+        if not os.path.isfile(path):    # missing, or a FIFO that would block the read
+            out.append(f.name)
+            continue
         try:
-            with open(path, encoding="utf-8") as fh:
-                if fh.read() != f.text:
+            with open(path, "rb") as fh:
+                if fh.read(len(expected) + 1) != expected:
                     out.append(f.name)
         except OSError:
             out.append(f.name)

@@ -18,9 +18,10 @@ from podgen.envfile import parse_env_text, read_env_file
 from podgen.errors import InputError, InputErrors
 from podgen.interpolate import Interpolator, interpolate_tree
 from podgen.merge import merge_documents, merge_maps
-from podgen.normalize import new_map, normalize_service, put, resolve_path, scalar_text
+from podgen.normalize import (MAX_PORT_MAPPINGS, new_map, normalize_service, put, resolve_path, scalar_text,
+                              too_many_ports)
 from podgen.schema import validate_compose
-from podgen.yamlload import YMap, YSeq, decode_bytes, load_documents
+from podgen.yamlload import MAX_BYTES, YMap, YSeq, decode_bytes, load_documents
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 OVERRIDE_FILES = ("compose.override.yaml", "compose.override.yml",
@@ -67,6 +68,11 @@ class _Loader:
         self.sources: dict[str, str] = {}
         self.diagnostics: list[Diagnostic] = []
         self._file_cache: dict = {}
+        self._including: list = []      # files whose include: is being loaded (cycle detection)
+        self._port_mappings = 0         # published ports after range expansion, all files together
+        # documents parsed by early_project_name, handed once to load_file (parsing is the
+        # costliest part of loading; a 10,000-service file was parsed twice)
+        self._parsed: dict = {}
 
     # --- files -----------------------------------------------------------------
     def find_files(self) -> list[str]:
@@ -91,24 +97,26 @@ class _Loader:
                          hint="pass one with -f FILE, or create compose.yaml "
                               f"(podgen looks for {', '.join(DEFAULT_FILES)})")
 
-    def read_text(self, path: str, origin=None) -> str:
+    def read_text(self, path: str, origin=None, kind: str = "compose file") -> str:
         if path in self.sources:
             return self.sources[path]
         try:
             with open(path, "rb") as fh:
-                data = fh.read(64 * 1024 * 1024 + 1)
+                data = fh.read(MAX_BYTES + 1)   # decode_bytes refuses anything longer
         except FileNotFoundError:
-            raise InputError(f"{path}: no such file", origin,
+            raise InputError(f"{path}: no such file" if origin else "no such file", origin or (path, 0, 0),
                              hint="check the path given with -f, extends.file or include") from None
         except IsADirectoryError:
-            raise InputError(f"{path} is a directory, not a compose file", origin,
+            raise InputError(f"{path} is a directory, not a compose file" if origin else
+                             "is a directory, not a compose file", origin or (path, 0, 0),
                              hint="pass the compose file inside it, e.g. -f DIR/compose.yaml") from None
         except PermissionError:
-            raise InputError(f"{path}: permission denied", origin,
-                             hint="make the file readable by this user") from None
+            raise InputError(f"{path}: permission denied" if origin else "permission denied",
+                             origin or (path, 0, 0), hint="make the file readable by this user") from None
         except OSError as exc:
-            raise InputError(f"{path}: {exc.strerror}", origin) from None
-        text = decode_bytes(data, path)
+            raise InputError(f"{path}: {exc.strerror}" if origin else f"cannot read: {exc.strerror}",
+                             origin or (path, 0, 0)) from None
+        text = decode_bytes(data, path, kind)
         self.sources[path] = text
         return text
 
@@ -124,22 +132,30 @@ class _Loader:
             return values
         path = os.path.join(project_dir, ".env")
         if os.path.isfile(path):
-            text = self.read_text(path)
+            text = self.read_text(path, kind="env file")
             values.update(parse_env_text(text, path, self.environ))
         return values
 
     # --- one file ----------------------------------------------------------------
     def load_file(self, path: str, interp: Interpolator, base_dir: str, origin=None,
-                  include_depth: int = 0) -> YMap:
-        """Read, interpolate, validate and canonicalise one file (all its documents)."""
-        key = (path, base_dir)
+                  include_depth: int = 0, resolve: bool = True) -> YMap:
+        """Read, interpolate, validate and canonicalise one file (all its documents).
+
+        ``resolve=False`` (a file another file's ``extends`` points into) leaves its own
+        ``extends`` and ``include`` alone: the caller resolves just the service it needs.
+        """
+        key = (path, base_dir, resolve)
         if key in self._file_cache:
             return self._file_cache[key]
         text = self.read_text(path, origin)
         if not text.strip():
-            raise InputError(f"{path} is empty", (path, 1, 1),
+            raise InputError("the file is empty", (path, 1, 1),
                              hint="a compose file needs at least a 'services:' mapping")
-        documents = load_documents(text, path)
+        documents = self._parsed.pop(path, None)
+        if isinstance(documents, InputError):
+            raise documents
+        if documents is None:
+            documents = load_documents(text, path)
         merged = None
         for doc in documents:
             if doc is None:
@@ -158,16 +174,17 @@ class _Loader:
                     Span.of(e.pos), "PG002", Severity.WARNING, e.message + " (an unset variable made it empty)",
                     name="schema-violation",
                     notes=("Docker Compose 2.26 accepts this; set the variable to get a valid value",)))
-            canon = self.canonical(doc, path, base_dir, interp, include_depth)
+            canon = self.canonical(doc, path, base_dir, interp, include_depth, resolve)
             merged = canon if merged is None else merge_documents(merged, canon)
         if merged is None:
-            raise InputError(f"{path} holds no compose document", (path, 1, 1),
+            raise InputError("the file holds no compose document (only comments or empty documents)",
+                             (path, 1, 1),
                              hint="a compose file needs at least a 'services:' mapping")
         self._file_cache[key] = merged
         return merged
 
     def canonical(self, doc: YMap, path: str, base_dir: str, interp: Interpolator,
-                  include_depth: int) -> YMap:
+                  include_depth: int, resolve: bool = True) -> YMap:
         out = new_map(doc.pos)
         for key, value in doc.items():
             if key == "services" and type(value) is YMap:
@@ -175,8 +192,12 @@ class _Loader:
                 for name, svc in value.items():
                     if svc is None:
                         svc = new_map(value.vpos[name])
-                    put(services, name, normalize_service(name, svc, base_dir, self.home),
-                        value.kpos[name], value.vpos[name])
+                    normal = normalize_service(name, svc, base_dir, self.home)
+                    # port ranges expand here: stop before all services of a hostile file have
+                    self._port_mappings += len(normal.get("ports") or ())
+                    if self._port_mappings > MAX_PORT_MAPPINGS:
+                        raise too_many_ports(svc.vpos.get("ports", svc.pos))
+                    put(services, name, normal, value.kpos[name], value.vpos[name])
                 value = services
             elif key in ("secrets", "configs") and type(value) is YMap:
                 value = self._file_resources(value, base_dir)
@@ -187,6 +208,8 @@ class _Loader:
                         value.kpos[name], value.vpos[name])
                 value = res
             put(out, key, value, doc.kpos[key], doc.vpos[key])
+        if not resolve:
+            return out
         if type(out.get("services")) is YMap:
             self.resolve_extends(out["services"], path, base_dir, interp)
         if "include" in out:
@@ -233,13 +256,16 @@ class _Loader:
         if base_file:
             other_path = resolve_path(base_file, os.path.dirname(path), self.home)
             other_dir = os.path.dirname(other_path)
-            other_doc = self.load_file(other_path, interp, other_dir, origin=where)
-            other_services = other_doc.get("services") or new_map(other_doc.pos)
+            other_doc = self.load_file(other_path, interp, other_dir, origin=where, resolve=False)
+            other_services = other_doc.get("services")
+            if type(other_services) is not YMap:
+                other_services = new_map(other_doc.pos)
             if base_name not in other_services:
                 raise InputError(f"service {name!r} extends {base_name!r}, which {base_file} "
                                  "does not define", where,
                                  hint=f"services in {base_file}: {', '.join(other_services) or 'none'}")
-            base = other_services[base_name]
+            base = self._extended(other_services, base_name, other_path, other_dir, interp, done,
+                                  chain + [link])
         else:
             if base_name not in services:
                 raise InputError(f"service {name!r} extends {base_name!r}, which is not defined", where,
@@ -254,9 +280,11 @@ class _Loader:
     def apply_includes(self, doc: YMap, path: str, base_dir: str, interp: Interpolator,
                        depth: int) -> YMap:
         includes = doc["include"]
+        include_pos = doc.kpos.get("include")
         doc = _without(doc, ("include",))
         if depth >= MAX_INCLUDE_DEPTH:
-            raise InputError("include is nested too deeply (or includes itself)", doc.vpos.get("include"))
+            raise InputError(f"include is nested more than {MAX_INCLUDE_DEPTH} files deep", include_pos,
+                             hint="check for files that include each other")
         for i, entry in enumerate(includes):
             where = includes.ipos[i]
             if isinstance(entry, str):
@@ -277,12 +305,22 @@ class _Loader:
                     for ef in env_files:
                         env.update(read_env_file(resolve_path(ef, inc_dir, self.home), env, origin=where))
                 elif os.path.isfile(os.path.join(inc_dir, ".env")):
-                    env.update(parse_env_text(self.read_text(os.path.join(inc_dir, ".env")),
+                    env.update(parse_env_text(self.read_text(os.path.join(inc_dir, ".env"), kind="env file"),
                                               os.path.join(inc_dir, ".env"), env))
                     env.update(self.environ)
                 inc_interp = Interpolator(env)
-                loaded = self.load_file(inc_path, inc_interp, inc_dir, origin=where,
-                                        include_depth=depth + 1)
+                chain = self._including + [path]
+                if inc_path in chain:
+                    cycle = chain[chain.index(inc_path):] + [inc_path]
+                    raise InputError("include cycle: " + " -> ".join(os.path.basename(f) for f in cycle),
+                                     where, hint="a file cannot include itself, directly or through "
+                                                 "other files; remove one of the include entries")
+                self._including.append(path)
+                try:
+                    loaded = self.load_file(inc_path, inc_interp, inc_dir, origin=where,
+                                            include_depth=depth + 1)
+                finally:
+                    self._including.pop()
                 interp.missing.update({k: v for k, v in inc_interp.missing.items()
                                        if k not in interp.missing})
                 sub = loaded if sub is None else merge_documents(sub, loaded)
@@ -339,8 +377,12 @@ class _Loader:
         for f in files:
             try:
                 docs = load_documents(self.read_text(f), f)
-            except InputError:
+            except InputError as exc:
+                if os.path.isabs(f) and f in self.sources:
+                    self._parsed[f] = exc   # load_file reports it without parsing the file again
                 break  # reported properly by the full load
+            if os.path.isabs(f):
+                self._parsed[f] = docs   # load_file reads f under this same path
             for doc in docs:
                 if type(doc) is YMap and isinstance(doc.get("name"), str):
                     probe = Interpolator(dict(env))
@@ -358,7 +400,7 @@ class _Loader:
             explicit = scalar_text(merged["name"])
             where = merged.vpos.get("name")
         if explicit:
-            if not _PROJECT_NAME_RE.match(explicit):
+            if not _PROJECT_NAME_RE.fullmatch(explicit):
                 raise InputError(f"invalid project name {explicit!r}", where,
                                  hint="project names use lowercase letters, digits, '-' and '_', "
                                       "and start with a letter or digit")
@@ -410,7 +452,13 @@ def finish(doc: YMap, name: str, env: dict, loader: _Loader) -> YMap:
     configs = doc.get("configs") if type(doc.get("configs")) is YMap else new_map(doc.pos)
 
     used_networks, used_volumes, used_secrets, used_configs = set(), set(), set(), set()
+    port_mappings = 0
     for sname, svc in services.items():
+        if "container_name" in svc:
+            check_object_name("container", scalar_text(svc["container_name"]), svc.vpos["container_name"])
+        port_mappings += len(svc.get("ports") or ())
+        if port_mappings > MAX_PORT_MAPPINGS:
+            raise too_many_ports(svc.vpos.get("ports", svc.pos))
         if "image" not in svc and "build" not in svc:
             raise InputError(f"service {sname!r} has neither an image nor a build context",
                              services.kpos[sname],
@@ -459,6 +507,7 @@ def finish(doc: YMap, name: str, env: dict, loader: _Loader) -> YMap:
             spec = merge_maps(spec, new_map(spec.pos)) if type(spec) is YMap else new_map(
                 networks.vpos.get(net, doc.pos))
             _name_resource(spec, name, net)
+            check_object_name("network", spec["name"], spec.vpos.get("name", networks.kpos.get(net, doc.pos)))
             if net not in networks:
                 put(spec, "x-podgen-implicit", True, spec.pos)
             if "ipam" not in spec and not spec.get("external"):
@@ -475,6 +524,8 @@ def finish(doc: YMap, name: str, env: dict, loader: _Loader) -> YMap:
             spec = pool[rname]
             spec = merge_maps(spec, new_map(spec.pos)) if type(spec) is YMap else new_map(pool.vpos[rname])
             _name_resource(spec, name, rname)
+            if key != "configs":     # configs are bind-mounted files, not podman objects
+                check_object_name(key[:-1], spec["name"], spec.vpos.get("name", pool.kpos[rname]))
             put(res, rname, spec, pool.kpos[rname], pool.vpos[rname])
         put(out, key, res, doc.kpos.get(key, doc.pos))
     for key, value in doc.items():
@@ -492,6 +543,22 @@ def _active_profiles(given, env: dict) -> set:
     if not profiles and env.get("COMPOSE_PROFILES"):
         profiles = set(p.strip() for p in env["COMPOSE_PROFILES"].split(",") if p.strip())
     return profiles
+
+
+# Podman's rule for container, network, volume and secret names; they also become unit file names
+# (NAME.network, NAME.volume), so nothing else may pass: no '/', '..', line breaks, spaces, ...
+_OBJECT_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+MAX_OBJECT_NAME = 200
+
+
+def check_object_name(kind: str, name: str, pos):
+    if not _OBJECT_NAME.fullmatch(name):
+        raise InputError(f"invalid {kind} name {name!r}", pos,
+                         hint="Podman names use letters, digits, '_', '.' and '-', and start with a letter "
+                              "or digit")
+    if len(name.encode()) > MAX_OBJECT_NAME:
+        raise InputError(f"{kind} name {name[:40]!r}... is {len(name)} characters long", pos,
+                         hint=f"use at most {MAX_OBJECT_NAME} characters (names become unit file names)")
 
 
 def _name_resource(spec: YMap, project: str, key: str):

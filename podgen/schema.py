@@ -10,7 +10,6 @@ generated documents so the two cannot drift apart.
 """
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -158,7 +157,10 @@ class Validator:
     def _re(self, pattern: str):
         rx = self._regex.get(pattern)
         if rx is None:
-            rx = self._regex[pattern] = re.compile(pattern)
+            # ECMA-262 (JSON Schema) '$' matches only at the very end; Python's also before a
+            # final newline, which let "web\n" pass '^[a-zA-Z0-9._-]+$'
+            source = pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith("\\$") else pattern
+            rx = self._regex[pattern] = re.compile(source)
         return rx
 
     def compile(self, schema):
@@ -206,7 +208,7 @@ class Validator:
                 if errors is not None:
                     errors.append(_Error(
                         f"{describe_path(path)} must be {_expect_words(expected)}, not {_type_name(value)}",
-                        pos, depth=len(path)))
+                        pos, hint=type_hint(path, expected), depth=len(path)))
                 return False
             checks.append(check_type)
         if "enum" in schema:
@@ -217,10 +219,12 @@ class Validator:
                         type(value) is not bool and value in allowed):
                     return True
                 if errors is not None:
+                    import difflib   # only for messages: not on the way of a valid file
                     close = difflib.get_close_matches(str(value), [str(a) for a in allowed], 1, 0.6)
                     errors.append(_Error(
                         f"{describe_path(path)} must be one of {', '.join(repr(a) for a in allowed)}; "
-                        f"got {value!r}", pos, hint=f"did you mean {close[0]!r}?" if close else None,
+                        f"got {value!r}", pos, hint=f"did you mean {close[0]!r}?" if close else
+                        "use one of the values listed",
                         depth=len(path), kind="enum"))
                 return False
             checks.append(check_enum)
@@ -243,7 +247,7 @@ class Validator:
                 if errors is not None:
                     errors.append(_Error(f"{describe_path(path)} {value!r} does not match "
                                          f"the required pattern {rx.pattern}", pos, depth=len(path),
-                                         kind="pattern"))
+                                         kind="pattern", hint="change the value so that it has this form"))
                 return False
             checks.append(check_pattern)
         for kw, cmp, word in (("minimum", lambda v, b: v >= b, "at least"),
@@ -347,7 +351,7 @@ class Validator:
                     if errors is None:
                         return False
                     errors.append(_Error(f"{describe_path(path)} is missing the required key {req!r}",
-                                         pos, depth=len(path)))
+                                         pos, depth=len(path), hint=f"add '{req}:' here"))
             for k, v in value.items():
                 sub = props.get(k)
                 matched = sub is not None
@@ -418,9 +422,20 @@ class Validator:
         branches = schema["oneOf"] if one else schema["anyOf"]
         fns = [self.compile(b) for b in branches]
         types = [self._branch_types(b) for b in branches]
+        # Python types each branch can accept (None: any); a branch whose type keyword rules the
+        # value out is not run: half of validating a big file went into such branches
+        accepts = [_python_types(t) for t in types]
 
         def check_choice(value, pos, path, errors):
-            valid = [i for i, fn in enumerate(fns) if fn(value, pos, path, None)]
+            t = type(value)
+            if not one:
+                for fn, ok in zip(fns, accepts):
+                    if (ok is None or t in ok) and fn(value, pos, path, None):
+                        return True
+                valid = []
+            else:
+                valid = [i for i, fn in enumerate(fns)
+                         if (accepts[i] is None or t in accepts[i]) and fn(value, pos, path, None)]
             if valid and (not one or len(valid) == 1):
                 return True
             if errors is None:
@@ -452,7 +467,8 @@ class Validator:
                     if w not in wanted:
                         wanted.append(w)
             errors.append(_Error(f"{describe_path(path)} must be {' or '.join(wanted) or 'valid'}, "
-                                 f"not {_type_name(value)}", pos, depth=len(path)))
+                                 f"not {_type_name(value)}", pos, depth=len(path),
+                                 hint=type_hint(path, [t for ts in types for t in (ts or [])])))
             return False
         return check_choice
 
@@ -475,17 +491,72 @@ class Validator:
         return t if isinstance(t, list) else [t]
 
 
+_PYTHON_TYPES = {"string": (str,), "object": (YMap, dict), "array": (YSeq, list), "boolean": (bool,),
+                 "null": (type(None),), "integer": (int, float), "number": (int, float)}
+
+
+def _python_types(types) -> frozenset | None:
+    """The Python types that can pass ``_type_ok`` for one of *types* (None: no limit)."""
+    if types is None:
+        return None
+    out = set()
+    for name in types:
+        if name not in _PYTHON_TYPES:
+            return None
+        out.update(_PYTHON_TYPES[name])
+    return frozenset(out)
+
+
+# What a key's value looks like, for "must be a list, not a number" errors.
+_EXAMPLES = {
+    "ports": 'ports: ["8080:80"]', "expose": 'expose: ["8080"]',
+    "environment": "environment: {KEY: value}, or a list of KEY=value",
+    "labels": "labels: {key: value}, or a list of key=value",
+    "command": 'command: ["sh", "-c", "echo hi"], or one string',
+    "entrypoint": 'entrypoint: ["/bin/sh", "-c"], or one string',
+    "volumes": 'volumes: ["./data:/data"]', "networks": "networks: [front, back]",
+    "depends_on": "depends_on: [db]", "secrets": "secrets: [db_password]", "configs": "configs: [app_config]",
+    "dns": 'dns: ["9.9.9.9"]', "extra_hosts": 'extra_hosts: ["host.local:10.0.0.5"]',
+    "healthcheck": 'healthcheck: {test: ["CMD", "true"], interval: 30s}',
+    "services": "services: then one indented NAME: with its settings per service",
+}
+_BY_TYPE = {"array": 'a list: [a, b], or one "- item" per line', "object": "indented KEY: value lines",
+            "string": "text (quote it if it looks like a number or true/false)",
+            "integer": "a whole number without quotes", "number": "a number without quotes",
+            "boolean": "true or false"}
+
+
+def type_hint(path: tuple, expected) -> str | None:
+    """How to write a value of the *expected* type(s) at *path*."""
+    for part in reversed(path):
+        if isinstance(part, str):
+            if part in _EXAMPLES:
+                return "write e.g. " + _EXAMPLES[part]
+            break
+    kinds = expected if isinstance(expected, list) else [expected]
+    words = [_BY_TYPE[k] for k in kinds if k in _BY_TYPE]
+    return "write " + ", or ".join(dict.fromkeys(words)) if words else None
+
+
 def _unknown_key(key, path, known, patterns, pos) -> _Error:
     where = describe_path(path)
+    import difflib
     close = difflib.get_close_matches(key, known, 1, 0.7)
     hint = None
     if close:
         hint = f"did you mean {close[0]!r}?"
     elif any(rx.pattern == "^x-" for rx, _ in patterns):
-        hint = "custom keys must start with 'x-'"
+        hint = "remove it, or check its spelling; custom keys must start with 'x-'"
+    elif known:
+        hint = "remove it, or check its spelling and indentation"
     owner = f"in {where}" if path else "at the top level"
     if len(path) == 2 and path[0] == "services":
         owner = f"in service {path[1]!r}"
+    names = [rx.pattern.replace("\\Z", "$") for rx, _ in patterns if rx.pattern != "^x-"]
+    if not known and names:     # a mapping of names (services, networks, ...): the name is malformed
+        return _Error(f"invalid name {key!r} {owner}", pos, depth=len(path) + 1,
+                      hint=f"names here must match {names[0]}: letters, digits, '.', '_', '-'"
+                      if names[0] == "^[a-zA-Z0-9._-]+$" else f"names here must match {names[0]}")
     return _Error(f"unknown key {key!r} {owner}", pos, hint=hint, depth=len(path) + 1)
 
 

@@ -1,6 +1,7 @@
 """What podgen generates for: the Podman version, rootless or not, port limits."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -18,17 +19,41 @@ def parse_version(text: str) -> tuple[int, int, int]:
 
 def detect_podman_version(timeout: float = 5.0) -> tuple[int, int, int] | None:
     """``podman --version`` of this machine, or None when podman is not installed."""
-    import shutil
-    import subprocess
-    exe = shutil.which("podman")
+    exe = _which("podman")
     if not exe:
         return None
+    import subprocess
     try:
         out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=timeout).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     m = re.search(r"(\d+\.\d+(?:\.\d+)?)", out)
     return parse_version(m.group(1)) if m else None
+
+
+def _which(name: str) -> str | None:
+    """``shutil.which(name)`` for a bare name on POSIX, without importing shutil.
+
+    ``podgen lint`` asks this on every run; importing shutil and subprocess just
+    to find that podman is not installed was ~5 % of its start-up.
+    """
+    path = os.environ.get("PATH")
+    if path is None:
+        try:
+            path = os.confstr("CS_PATH")
+        except (AttributeError, ValueError):
+            path = os.defpath
+    if not path:
+        return None
+    seen = set()
+    for directory in path.split(os.pathsep):
+        if directory in seen:
+            continue
+        seen.add(directory)
+        candidate = os.path.join(directory, name)
+        if os.path.exists(candidate) and os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return candidate
+    return None
 
 
 def version_text(v: tuple) -> str:

@@ -18,10 +18,17 @@ import re
 
 from podgen.errors import InputError
 
-# Resource bounds.  A 10,000-service project is ~400k nodes and ~3 MiB.
-MAX_BYTES = 32 * 1024 * 1024
-MAX_DEPTH = 64
-MAX_NODES = 2_000_000
+# Resource bounds: hostile input fails fast with a clear error instead of eating the machine.
+# A 10,000-service project of ~3 MB is ~250k nodes; a dense one (bench/gen.py 10000) 6.6 MiB, 580k nodes.
+MAX_BYTES = 16 * 1024 * 1024        # per file (compose file, .env, env_file)
+MAX_DEPTH = 64                      # nesting of mappings and sequences
+MAX_NODES = 1_000_000               # composed nodes per file, alias copies included (~2.5 s to parse)
+MAX_TEXT = 2 * MAX_BYTES            # characters of scalar text per file, alias copies included
+MAX_DOCUMENTS = 1000                # YAML documents (---) per file
+MAX_SCALAR = 1024 * 1024            # one value: Linux passes at most 128 KiB in one program argument
+# libyaml rejects a few YAML 1.2 forms ([a:b]); the pure-Python parser that accepts them
+# runs at ~2.5 s/MiB, so it only gets a second look at files up to this size.
+PURE_FALLBACK_BYTES = 2 * 1024 * 1024
 
 Pos = tuple  # (path, line, col)
 
@@ -118,19 +125,22 @@ def _resolve_tagged(tag: str, text: str, pos):
     if tag == "tag:yaml.org,2002:int":
         value = _parse_go_int(text.replace("_", ""))
         if value is None:
-            raise InputError(f"cannot decode {text!r} as !!int", pos)
+            raise InputError(f"cannot decode {text!r} as !!int", pos,
+                             hint="write a whole number, or remove the !!int tag")
         return value
     if tag == "tag:yaml.org,2002:float":
         try:
             return float(text.replace("_", ""))
         except ValueError:
-            raise InputError(f"cannot decode {text!r} as !!float", pos) from None
+            raise InputError(f"cannot decode {text!r} as !!float", pos,
+                             hint="write a number, or remove the !!float tag") from None
     if tag == "tag:yaml.org,2002:bool":
         if text in _TRUE:
             return True
         if text in _FALSE:
             return False
-        raise InputError(f"cannot decode {text!r} as !!bool", pos)
+        raise InputError(f"cannot decode {text!r} as !!bool", pos,
+                         hint="write true or false, or remove the !!bool tag")
     if tag == "tag:yaml.org,2002:null":
         return None
     if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
@@ -141,23 +151,26 @@ def _resolve_tagged(tag: str, text: str, pos):
 
 # --- text handling -----------------------------------------------------------
 
-def decode_bytes(data: bytes, path: str) -> str:
-    """Bytes -> text, refusing binary and non-UTF-8 input with a located error."""
+def decode_bytes(data: bytes, path: str, kind: str = "compose file") -> str:
+    """Bytes -> text, refusing binary and non-UTF-8 input with a located error.
+
+    *data* may be cut at ``MAX_BYTES + 1`` by the caller: a longer file is refused.
+    """
     if len(data) > MAX_BYTES:
         raise InputError(
-            f"file is {len(data) // (1024 * 1024)} MiB; podgen reads compose files up to "
-            f"{MAX_BYTES // (1024 * 1024)} MiB", (path, 1, 1),
+            f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB, the most podgen reads "
+            f"for {_a(kind)}", (path, 1, 1),
             hint="split the project into several files or check that this is the right file")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError("file is UTF-16 encoded; compose files must be UTF-8", (path, 1, 1),
+        raise InputError(f"file is UTF-16 encoded; {_a(kind)} must be UTF-8", (path, 1, 1),
                          hint="convert it, e.g. with: iconv -f UTF-16 -t UTF-8")
     nul = data.find(b"\x00")
     if nul >= 0:
         line, col = _offset_to_line_col(data, nul)
-        raise InputError("file contains a NUL byte: this looks like a binary file, not YAML",
-                         (path, line, col), hint="check that the path names a compose file")
+        raise InputError(f"file contains a NUL byte: this looks like a binary file, not {_a(kind)}",
+                         (path, line, col), hint=f"check that the path names {_a(kind)}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -165,6 +178,10 @@ def decode_bytes(data: bytes, path: str) -> str:
         raise InputError(f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
                          (path, line, col),
                          hint="save the file as UTF-8, e.g. with: iconv -f LATIN1 -t UTF-8") from None
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _offset_to_line_col(data, offset: int) -> tuple[int, int]:
@@ -211,7 +228,7 @@ def _yaml_error(exc, path: str, text: str) -> InputError:
         code = ord(char) if isinstance(char, str) and char else char
         return InputError(f"YAML does not allow the control character #x{code:04x} here",
                           (path, line, col), hint="remove the character or quote the value")
-    return InputError(f"YAML error: {exc}", (path, 1, 1))
+    return InputError(f"YAML error: {exc}", (path, 1, 1), hint="fix the YAML syntax of the file")
 
 
 def _syntax_hint(problem: str, text: str, line: int) -> str:
@@ -230,10 +247,11 @@ def _syntax_hint(problem: str, text: str, line: int) -> str:
 
 
 class _Budget:
-    __slots__ = ("left", "path")
+    __slots__ = ("left", "text_left", "path")
 
     def __init__(self, path: str):
         self.left = MAX_NODES
+        self.text_left = MAX_TEXT
         self.path = path
 
     def spend(self, n: int, pos):
@@ -243,6 +261,14 @@ class _Budget:
                 f"document expands to more than {MAX_NODES:,} nodes", pos,
                 hint="this usually means YAML aliases that refer to each other many times "
                      "(an 'alias bomb'); podgen stops instead of expanding them")
+
+    def spend_text(self, n: int, pos):
+        self.text_left -= n
+        if self.text_left < 0:
+            raise InputError(
+                f"document expands to more than {MAX_TEXT // (1024 * 1024)} MiB of text", pos,
+                hint="a long value is repeated through YAML aliases many times; podgen stops "
+                     "instead of expanding it")
 
 
 def _copy(value, budget: _Budget, pos):
@@ -254,7 +280,12 @@ def _copy(value, budget: _Budget, pos):
         out.kpos = dict(value.kpos)
         out.vpos = dict(value.vpos)
         for k, v in value.items():
-            out[k] = _copy(v, budget, pos) if type(v) in (YMap, YSeq) else v
+            tv = type(v)
+            if tv is YMap or tv is YSeq:
+                v = _copy(v, budget, pos)
+            elif tv is str:
+                budget.spend_text(len(v), pos)
+            out[k] = v
         return out
     if type(value) is YSeq:
         budget.spend(len(value) + 1, pos)
@@ -262,7 +293,12 @@ def _copy(value, budget: _Budget, pos):
         out.pos = value.pos
         out.ipos = list(value.ipos)
         for v in value:
-            out.append(_copy(v, budget, pos) if type(v) in (YMap, YSeq) else v)
+            tv = type(v)
+            if tv is YMap or tv is YSeq:
+                v = _copy(v, budget, pos)
+            elif tv is str:
+                budget.spend_text(len(v), pos)
+            out.append(v)
         return out
     return value
 
@@ -277,8 +313,16 @@ def load_documents(text: str, path: str) -> list:
     if fast is not None:
         try:
             return _compose(text, path, fast)
-        except _SyntaxFailure:
-            pass
+        except _SyntaxFailure as failure:
+            # only ':' inside a flow collection is YAML 1.2 that libyaml refuses; anything
+            # else is a real syntax error, reported without a slow second parse
+            if failure.problem != "found unexpected ':'":
+                raise failure.error from None
+            if len(text) > PURE_FALLBACK_BYTES:
+                error = failure.error
+                error.hint = ("quote the value, e.g. [\"a:b\"] (this file is too large for "
+                              "podgen's YAML 1.2 parser, which accepts unquoted ':' in [...] and {...})")
+                raise error from None
     try:
         return _compose(text, path, _pure_events(text))
     except _SyntaxFailure as failure:
@@ -286,9 +330,10 @@ def load_documents(text: str, path: str) -> list:
 
 
 class _SyntaxFailure(Exception):
-    def __init__(self, error: InputError):
+    def __init__(self, error: InputError, problem: str | None = None):
         super().__init__(error.message)
         self.error = error
+        self.problem = problem
 
 
 def _compose(text: str, path: str, get_event) -> list:
@@ -354,6 +399,13 @@ def _compose(text: str, path: str, get_event) -> list:
                 pos = (path, mark.line + 1, mark.column + 1)
                 budget.spend(1, pos)
                 text_value = event.value
+                if len(text_value) > MAX_SCALAR:
+                    raise InputError(f"a value of {len(text_value) // 1024:,} KiB: podgen reads values up to "
+                                     f"{MAX_SCALAR // 1024:,} KiB", pos,
+                                     hint="no program argument or environment variable can be that long "
+                                          "(Linux allows 128 KiB); check that this is the right file")
+                if event.style == '"' and _BAD_CHARS.search(text_value):
+                    raise _bad_char_error(text_value, pos)
                 is_key = bool(stack) and type(stack[-1][0]) is YMap and stack[-1][1] is _NO_KEY
                 if is_key:
                     # keys stay text, whatever they look like (go: map[string]any)
@@ -408,7 +460,8 @@ def _compose(text: str, path: str, get_event) -> list:
                 is_key = bool(stack) and type(stack[-1][0]) is YMap and stack[-1][1] is _NO_KEY
                 if is_key:
                     if type(target) in (YMap, YSeq):
-                        raise InputError("mapping keys must be plain strings", pos)
+                        raise InputError("mapping keys must be plain strings, not mappings or lists", pos,
+                                         hint="the alias used as a key names a mapping or a list")
                     attach(None, pos, raw_key=True, key_text=str(target))
                     stack[-1][5] = False
                     continue
@@ -416,8 +469,15 @@ def _compose(text: str, path: str, get_event) -> list:
                     target = _copy(target, budget, pos)
                 else:
                     budget.spend(1, pos)
+                    if type(target) is str:
+                        budget.spend_text(len(target), pos)
                 attach(target, pos)
             elif etype is DocumentStartEvent:
+                if len(documents) >= MAX_DOCUMENTS:
+                    mark = event.start_mark
+                    raise InputError(f"file holds more than {MAX_DOCUMENTS:,} YAML documents",
+                                     (path, mark.line + 1, mark.column + 1),
+                                     hint="a compose file is one document (or a few, separated by ---)")
                 root, root_set = None, False
                 anchors = {}
             elif etype is DocumentEndEvent:
@@ -429,10 +489,25 @@ def _compose(text: str, path: str, get_event) -> list:
     except RecursionError:
         raise InputError("document is nested too deeply", (path, 1, 1)) from None
     except YAMLError as exc:
-        raise _SyntaxFailure(_yaml_error(exc, path, text)) from None
+        raise _SyntaxFailure(_yaml_error(exc, path, text), getattr(exc, "problem", None)) from None
     except StopIteration:
         pass
     return documents
+
+
+# Characters a double-quoted YAML escape can produce that no program argument, environment
+# variable or UTF-8 file can hold: NUL ("\0", "\x00") and lone UTF-16 surrogates ("\ud800").
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+def _bad_char_error(text: str, pos) -> InputError:
+    ch = _BAD_CHARS.search(text).group(0)
+    if ch == "\x00":
+        return InputError("a NUL character (\\0) cannot be part of a compose value: no program "
+                          "argument, environment variable or file name can hold it", pos,
+                          hint="remove the \\0 or \\x00 escape from the quoted string")
+    return InputError(f"the escape \\u{ord(ch):04x} is half of a UTF-16 surrogate pair, not a "
+                      "character", pos, hint="write the character itself, or its \\U00XXXXXX escape")
 
 
 class _NoKey:
@@ -457,7 +532,8 @@ def _apply_merges(container, merges, budget):  # noqa: ARG001
             for i, item in enumerate(value):
                 if type(item) is not YMap:
                     raise InputError("a '<<' merge list may only contain mappings",
-                                     value.ipos[i] if i < len(value.ipos) else pos)
+                                     value.ipos[i] if i < len(value.ipos) else pos,
+                                     hint="use '<<: [*a, *b]' where each anchor names a mapping")
                 sources.append(item)
         else:
             raise InputError("the value of '<<' must be a mapping or a list of mappings", pos,

@@ -14,8 +14,26 @@ way into a Quadlet unit it crosses three parsers:
 So every value is first escaped for step 3, then written in the form its
 lookup kind needs.  What cannot be written (a newline in a single-value key,
 an empty argument in ``Exec=``) is reported, never mangled.
+
+Two things Quadlet 5.4 gets wrong when it re-quotes for step 2, so they are
+refused here (``Exec=`` writes them as a variable instead, see
+``podgen.emit.quadlet.EXEC_WORD_VARS``):
+
+* an argument that is exactly ``;`` is written unquoted, and a lone ``;`` in
+  ``ExecStart=`` ends the command: the following words would run as a second
+  command (``Type=oneshot`` units accept several);
+* U+0080 is written ``\\x80``, which systemd turns into the single byte 0x80,
+  not the character (every other non-ASCII character is written as it is).
 """
 from __future__ import annotations
+
+import re
+
+# Fast paths (one regex scan instead of a Python loop per character); the loops
+# below still decide what to say or write when one of these characters is there.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_CONTROL_BUT_TAB = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+_C_SPECIAL = re.compile('["\\\\\x00-\x1f\x7f]')     # what _c_quote escapes
 
 
 class Verbatim(str):
@@ -41,9 +59,12 @@ def specifier_escape(value: str) -> str:
 
 
 _SAFE_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=:,./@%$")
+_SAFE_WORD_RE = re.compile(r"[a-zA-Z0-9_\-+=:,./@%$]*\Z")   # all(ch in _SAFE_WORD ...)
 
 
 def _c_quote(text: str) -> str:
+    if _C_SPECIAL.search(text) is None:
+        return '"' + text + '"'
     out = ['"']
     for ch in text:
         if ch == '"':
@@ -64,14 +85,22 @@ def _c_quote(text: str) -> str:
     return "".join(out)
 
 
+_SEMICOLON = "a lone ';' argument ends the command in ExecStart=, and Quadlet writes it unquoted"
+_U0080 = "Quadlet writes U+0080 as the byte \\x80 in ExecStart=, which is not the same character"
+
+
 def quote_word(value: str) -> str:
     """One argument for exec-style and key=value keys (systemd word splitting + C escapes)."""
     if value == "":
         raise Unrepresentable("an empty argument is dropped by Quadlet's argument parsing")
     if "\x00" in value:
         raise Unrepresentable("a NUL byte cannot be passed to a program")
+    if value == ";":
+        raise Unrepresentable(_SEMICOLON)
+    if "\x80" in value:
+        raise Unrepresentable(_U0080)
     text = systemd_escape(value)
-    if all(ch in _SAFE_WORD for ch in text):
+    if _SAFE_WORD_RE.match(text):
         return text
     return _c_quote(text)
 
@@ -82,16 +111,21 @@ def quote_words(values) -> str:
 
 def check_raw_line(value: str, what: str = "value") -> None:
     """Raise Unrepresentable if *value* cannot be written raw after ``Key=``."""
-    if "\n" in value or "\r" in value:
-        raise Unrepresentable(f"the {what} contains a line break")
-    if "\x00" in value:
-        raise Unrepresentable(f"the {what} contains a NUL byte")
-    if any(ord(ch) < 0x20 and ch != "\t" for ch in value) or "\x7f" in value:
-        raise Unrepresentable(f"the {what} contains a control character")
+    if _CONTROL_BUT_TAB.search(value) is not None:
+        if "\n" in value or "\r" in value:
+            raise Unrepresentable(f"the {what} contains a line break")
+        if "\x00" in value:
+            raise Unrepresentable(f"the {what} contains a NUL byte")
+        if any(ord(ch) < 0x20 and ch != "\t" for ch in value) or "\x7f" in value:
+            raise Unrepresentable(f"the {what} contains a control character")
     if value != value.strip():
         raise Unrepresentable(f"the {what} starts or ends with whitespace, which unit files drop")
     if value.endswith("\\"):
         raise Unrepresentable(f"the {what} ends with a backslash, which continues the line in unit files")
+    if value == ";":
+        raise Unrepresentable(_SEMICOLON)
+    if "\x80" in value:
+        raise Unrepresentable(_U0080)
 
 
 def single_value(value: str, *, strips_quotes: bool = True) -> str:
@@ -121,8 +155,11 @@ def word_value(value: str) -> str:
 
 def comment(text: str) -> str:
     """One-line comment text: control characters are shown escaped, never emitted raw."""
+    text = str(text)
+    if _CONTROL.search(text) is None:
+        return text
     out = []
-    for ch in str(text):
+    for ch in text:
         if ch == "\n":
             out.append("\\n")
         elif ch == "\r":
@@ -140,12 +177,13 @@ def shell_quote(value: str) -> str:
     """Single-quote for sh: everything is literal inside '...' except ' itself."""
     if value == "":
         return "''"
-    if all(ch in _SHELL_SAFE for ch in value):
+    if _SHELL_SAFE_RE.match(value):
         return value
     return "'" + value.replace("'", "'\\''") + "'"
 
 
 _SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=:,./@%")
+_SHELL_SAFE_RE = re.compile(r"[a-zA-Z0-9_\-+=:,./@%]*\Z")   # all(ch in _SHELL_SAFE ...)
 
 
 def shell_words(values) -> str:

@@ -11,15 +11,27 @@ from __future__ import annotations
 import json
 import re
 
-from podgen.diagnostics import Diagnostic, Severity
+from podgen.diagnostics import Diagnostic, Severity, Span
 from podgen.emit.escape import (Unrepresentable, Verbatim, line_value, quote_word, single_value,
                                 specifier_escape, systemd_escape, word_value)
 from podgen.emit.spec import ContainerSpec, NetworkSpec, ProjectSpec, VolumeSpec, home_path
 from podgen.emit.units import UnitFile
+from podgen.model import RUNTIME_DIR
 
 # systemd replaces a word that is exactly ${VAR} by exactly one argument, even an empty one
 EMPTY_VAR = "PODGEN_EMPTY"
 EMPTY_WORD = "${" + EMPTY_VAR + "}"
+# Quadlet writes a ";" argument unquoted into ExecStart=, where systemd takes a lone ";" as the
+# end of the command (the next words would run as a second command); ${PODGEN_SEMICOLON} is
+# expanded after the line is split, so it stays one ";" argument.
+SEMICOLON_VAR = "PODGEN_SEMICOLON"
+# words Quadlet cannot carry in Exec=, written as a variable systemd expands: word -> (var, why)
+EXEC_WORD_VARS = {
+    "": (EMPTY_VAR, "is an empty argument (Quadlet drops empty words; systemd expands this one "
+                    "to exactly one empty argument)"),
+    ";": (SEMICOLON_VAR, "is a ';' argument (Quadlet writes ';' unquoted, which systemd would take "
+                         "as the end of the command)"),
+}
 _OBJECT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 
 
@@ -31,18 +43,21 @@ class QuadletEmitter:
         self.header = header
         self.diags: list = spec.diagnostics
         self.units_by_service = {c.service: c for c in spec.containers}
-        self.needs_empty: set = set()
+        self.needs_vars: dict = {}      # unit -> {variable: value} for [Service] Environment=
 
     # --- helpers ---------------------------------------------------------------------------
     def error(self, svc_name, span, message, hint=None):
         from podgen.rules import RULES
         rule = RULES.get("PG703")
         notes = (hint,) if hint else ()
+        if span is None:   # not every option knows where it came from; its service does
+            owner = self.units_by_service.get(svc_name)
+            span = owner.span if owner is not None else Span("")
         self.diags.append(Diagnostic(span, "PG703", Severity.ERROR, message, service=svc_name,
                                      notes=notes, name=rule.name if rule else ""))
 
     def check_name(self, kind: str, name: str, span, svc=None) -> bool:
-        if _OBJECT_NAME.match(name) and len(name) <= 200:
+        if _OBJECT_NAME.fullmatch(name) and len(name) <= 200:
             return True
         self.error(svc, span, f"{kind} name {name!r} cannot be used as a Podman object and unit name",
                    "names use letters, digits, '_', '.', '-' and start with a letter or digit")
@@ -211,6 +226,8 @@ class QuadletEmitter:
             usable = False
         if usable:
             value = opt.qvalue if opt.qvalue is not None else opt.value
+            if opt.runtime_dir:
+                value = runtime_dir_value(value)
             if opt.kind == "bool":
                 q.add(key, value or "true", comments)
                 return
@@ -219,9 +236,13 @@ class QuadletEmitter:
         elif key is not None and opt.key != "PodmanArgs":
             comments = comments + [f"{key}= needs Podman {'.'.join(map(str, opt.since))} Quadlet; "
                                    f"target is {self.target.version}"]
-        self.put(q, "PodmanArgs", opt.arg(), "args", c.service, opt.span, comments)
+        arg = opt.arg()
+        if opt.runtime_dir:
+            arg = Verbatim(f"{opt.flag}=" + runtime_dir_value(opt.value))
+        self.put(q, "PodmanArgs", arg, "args", c.service, opt.span, comments,
+                 what=f"{key}= (and PodmanArgs=)" if usable else None)
 
-    def put(self, section, key, value, kind, svc_name, span, comments=(), fallback=True) -> bool:
+    def put(self, section, key, value, kind, svc_name, span, comments=(), fallback=True, what=None) -> bool:
         """Write key=value escaped for *kind*; report what cannot be written."""
         try:
             if kind == "single":
@@ -237,13 +258,14 @@ class QuadletEmitter:
         except Unrepresentable as exc:
             if not fallback:
                 return False
-            self.error(svc_name, span, f"{key}: cannot write {value!r} into a Quadlet unit: {exc}",
+            self.error(svc_name, span, f"{what or key + '='}: cannot write {value!r} into a Quadlet unit: {exc}",
                        "change the value, or generate a shell script with --format script")
             return False
         section.add(key, text, comments)
         return True
 
     def entrypoint_and_command(self, q, c: ContainerSpec):
+        svc = self.project.services.get(c.service) if hasattr(self.project, "services") else None
         if c.entrypoint is not None:
             value = json.dumps(c.entrypoint, ensure_ascii=False)
             if not c.entrypoint:
@@ -252,28 +274,32 @@ class QuadletEmitter:
                 else:
                     q.add("PodmanArgs", "--entrypoint=", ["entrypoint: [] clears the image's entrypoint"])
             elif self.target.at_least(5, 0):
-                self.put(q, "Entrypoint", value, "single", c.service, c.span)
+                self.put(q, "Entrypoint", value, "single", c.service,
+                         svc.span_of("entrypoint") if svc else c.span)
             else:
-                self.put(q, "PodmanArgs", f"--entrypoint={value}", "args", c.service, c.span)
+                self.put(q, "PodmanArgs", f"--entrypoint={value}", "args", c.service,
+                         svc.span_of("entrypoint") if svc else c.span)
         if c.command is not None:
             if not c.command:
                 return
             try:
-                words = " ".join(quote_word(w) if w != "" else EMPTY_WORD for w in c.command)
+                words = " ".join("${%s}" % EXEC_WORD_VARS[w][0] if w in EXEC_WORD_VARS else quote_word(w)
+                                 for w in c.command)
             except Unrepresentable as exc:
-                self.error(c.service, c.span, f"command {c.command!r} cannot be written as Exec=: {exc}",
+                self.error(c.service, svc.span_of("command") if svc else c.span,
+                           f"command {c.command!r} cannot be written as Exec=: {exc}",
                            "generate a shell script with --format script")
                 return
             comments = []
-            if "" in c.command:
-                self.needs_empty.add(c.unit)
-                comments.append(f"{EMPTY_WORD} is an empty argument (Quadlet drops empty words; "
-                                "systemd expands this one to exactly one empty argument)")
+            for word, (var, why) in EXEC_WORD_VARS.items():
+                if word in c.command:
+                    self.needs_vars.setdefault(c.unit, {})[var] = word
+                    comments.append(f"${{{var}}} {why}")
             q.add("Exec", words, comments)
 
     def service_section(self, s, c: ContainerSpec):
-        if c.unit in self.needs_empty:
-            s.add("Environment", f"{EMPTY_VAR}=")
+        for var, word in self.needs_vars.get(c.unit, {}).items():
+            s.add("Environment", f"{var}={word}")
         restart = c.restart
         if c.oneshot:
             s.add("Type", "oneshot", ["runs to completion: a depends_on uses service_completed_successfully"])
@@ -308,9 +334,32 @@ class QuadletEmitter:
         s.add("TimeoutStartSec", str(timeout))
         if c.stop_timeout is not None:
             s.add("TimeoutStopSec", str(c.stop_timeout + 30))
+        code = None if c.oneshot else _stop_exit_status(c)
+        if code is not None:
+            s.add("SuccessExitStatus", str(code),
+                  [f"a process that dies of its stop signal exits {code}: a normal stop, not a failure"])
         if c.notify_healthy and not self.target.at_least(5, 0):
             s.add("ExecStartPost", f"/usr/bin/podman wait --condition=healthy {quote_word(c.name)}",
                   [f"Podman {self.target.version} has no Notify=healthy: wait for the healthcheck instead"])
+
+
+def _stop_exit_status(c: ContainerSpec) -> int | None:
+    """128 + the stop signal: what ``podman run`` exits with when a stop signal kills the container."""
+    import signal
+    name = str(next((o.value for o in c.options if o.flag == "--stop-signal"), None) or "SIGTERM").upper()
+    if name.isdigit():
+        number = int(name)
+    else:
+        try:
+            number = signal.Signals[name if name.startswith("SIG") else "SIG" + name].value
+        except KeyError:
+            return None
+    return 128 + number if 0 < number < 128 else None
+
+
+def runtime_dir_value(value: str) -> Verbatim:
+    """``$XDG_RUNTIME_DIR/rest`` -> ``%t/rest`` (systemd's runtime directory specifier), rest escaped."""
+    return Verbatim("%t" + systemd_escape(value[len(RUNTIME_DIR):]))
 
 
 def _unit_notes(notes):

@@ -15,6 +15,7 @@ import json
 
 from podgen.emit.escape import shell_quote
 from podgen.emit.spec import ContainerSpec, ProjectSpec
+from podgen.model import RUNTIME_DIR
 
 HASH_LABEL = "io.podgen.config-hash"
 
@@ -60,13 +61,34 @@ def container_args(c: ContainerSpec) -> list:
     if c.restart and c.restart != "no" and not c.oneshot:
         args.append(f"--restart={c.restart}")
     for opt in c.options:
-        args.append(opt.arg())
+        args.append(_runtime_dir_arg(opt) if opt.runtime_dir else opt.arg())
     if c.entrypoint is not None:
         args.append("--entrypoint=" + (json.dumps(c.entrypoint, ensure_ascii=False) if c.entrypoint else ""))
     args.append(c.image)
     if c.command:
         args.extend(c.command)
     return args
+
+
+# The user's runtime directory as sh expands it ($XDG_RUNTIME_DIR is unset under su/sudo).
+RUNTIME_DIR_SH = '"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}"'
+
+
+class ShellWord(str):
+    """An argument with a part the shell must expand: ``quoted`` is how it is written in sh."""
+
+    quoted: str
+
+
+def _runtime_dir_arg(opt) -> ShellWord:
+    word = ShellWord(opt.arg())
+    rest = opt.value[len(RUNTIME_DIR):]
+    word.quoted = shell_quote(f"{opt.flag}=") + RUNTIME_DIR_SH + (shell_quote(rest) if rest else "")
+    return word
+
+
+def _sh(arg: str) -> str:
+    return arg.quoted if isinstance(arg, ShellWord) else shell_quote(arg)
 
 
 def config_hash(args: list) -> str:
@@ -120,7 +142,7 @@ class ScriptModel:
                 "name": shell_quote(c.name),
                 "raw_name": c.name,
                 "hash": config_hash(args),
-                "args": " \\\n    ".join(shell_quote(a) for a in args),
+                "args": " \\\n    ".join(_sh(a) for a in args),
                 "dirs": [shell_quote(d) for d in dict.fromkeys(c.host_dirs)],
                 "waits": waits,
                 "notes": _notes(c.notes) + [text for opt in c.options for text in opt.comments],

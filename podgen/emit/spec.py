@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from podgen.diagnostics import Diagnostic, Severity, Span
-from podgen.model import Mount, Project, Service
+from podgen.model import Mount, Project, Service, runtime_dir_path
 
 # The labels Docker Compose puts on containers, kept so tools that group by them work.
 LABEL_PROJECT = "com.docker.compose.project"
@@ -34,6 +34,7 @@ class Opt:
     span: Span | None = None
     note: str | None = None
     comments: list = field(default_factory=list)   # diagnostics and changes about this option
+    runtime_dir: bool = False       # value starts with model.RUNTIME_DIR (%t in units, expanded in scripts)
 
     def arg(self) -> str:
         """The option as one podman argument (``--flag=value``)."""
@@ -173,6 +174,8 @@ _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)$", re.IGNORECASE)
 def podman_size(value, span=None) -> str:
     """Compose byte values (``512m``, ``1gb``, ``1073741824``) -> podman's ``512m`` form."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise LoweringError(f"invalid size {value!r}", span, "sizes look like 512m, 1g or 1073741824")
         return str(int(value))
     s = str(value).strip()
     m = _SIZE.match(s)
@@ -196,6 +199,19 @@ def qualify_image(image: str) -> str:
     if not sep:
         return f"docker.io/library/{image}"
     return f"docker.io/{image}"
+
+
+MAX_NAME = 200    # unit file names (NAME.network, PROJECT-SERVICE.container) must stay below 255 bytes
+
+
+def check_name(kind: str, name: str, span) -> None:
+    """Podman object names (containers, networks, volumes, secrets); also unit file names."""
+    if not _NAME_OK.fullmatch(name or ""):
+        raise LoweringError(f"{kind} name {name!r} is not a valid Podman {kind} name", span,
+                            "names use letters, digits, '_', '.', '-' and start with a letter or digit")
+    if len(name.encode()) > MAX_NAME:
+        raise LoweringError(f"{kind} name {name[:40]!r}... is {len(name)} characters long", span,
+                            f"use at most {MAX_NAME} characters (names become unit file names)")
 
 
 def unit_base(project: str, service: str) -> str:
@@ -237,6 +253,7 @@ class Lowering:
                            containers=containers, diagnostics=self.diags)
 
     def network(self, net) -> NetworkSpec:
+        check_name("network", net.name, net.spans.get(("name",)) or net.span)
         spec = NetworkSpec(key=net.key, unit=net.name, name=net.name, driver=net.driver,
                            options=dict(net.driver_opts), ipam_driver=net.ipam_driver,
                            internal=net.internal, ipv6=net.enable_ipv6, external=net.external,
@@ -272,6 +289,7 @@ class Lowering:
         return spec
 
     def volume(self, vol) -> VolumeSpec:
+        check_name("volume", vol.name, vol.keys.get("name") or vol.span)
         spec = VolumeSpec(key=vol.key, unit=vol.name, name=vol.name, driver=vol.driver,
                           options=dict(vol.driver_opts), external=vol.external, span=vol.span)
         if spec.driver == "local":
@@ -292,6 +310,10 @@ class Lowering:
         spec = ContainerSpec(service=svc.name, unit=unit_base(p.name, svc.name),
                              name=svc.container_name or f"{p.name}-{svc.name}-1",
                              image=qualify_image(image or ""), span=svc.span, build=build)
+        check_name("container", spec.name, svc.spans.get(("container_name",)) or svc.span)
+        if len(spec.unit.encode()) > MAX_NAME:
+            raise LoweringError(f"unit name {spec.unit[:40]!r}... (project-service) is too long", svc.span,
+                                f"use a shorter service or project name (at most {MAX_NAME} characters together)")
         if build is not None:
             spec.notes.append(("PG702", self.warn(
                 "PG702", svc, svc.keys.get("build"),
@@ -335,11 +357,13 @@ class Lowering:
 
     def k_labels(self, svc, spec, add):
         for name, value in svc.labels.items():
+            _check_key_name("label", name, svc, svc.span_of("labels", name))
             add(Opt("--label", f"{name}={value}", "Label", "keyval", source="labels",
                     span=svc.span_of("labels", name)))
 
     def k_annotations(self, svc, spec, add):
         for name, value in svc.annotations.items():
+            _check_key_name("annotation", name, svc, svc.span_of("annotations"))
             add(Opt("--annotation", f"{name}={value}", "Annotation", "keyval", source="annotations"))
 
     def k_ports(self, svc, spec, add):
@@ -388,7 +412,7 @@ class Lowering:
             net = p.networks[key]
             aliases = [svc.name] + [a for a in att.aliases if a != svc.name]
             for alias in aliases:
-                if not _NAME_OK.match(alias):
+                if not _NAME_OK.fullmatch(alias):
                     raise LoweringError(f"service {svc.name!r}: network alias {alias!r} is not a valid name",
                                         att.span, "aliases are DNS names: letters, digits, '.', '-', '_'")
             extras = [f"alias={a}" for a in aliases]
@@ -446,10 +470,11 @@ class Lowering:
             if not m.source:
                 raise LoweringError(f"service {svc.name!r}: bind mount of {m.target} has no source", m.span,
                                     "add 'source: ./path'")
-            if m.create_host_path:
+            in_runtime_dir = runtime_dir_path(m.source) is not None
+            if m.create_host_path and not in_runtime_dir:
                 spec.host_dirs.append(m.source)
             add(Opt("--volume", f"{m.source}:{m.target}{suffix}", "Volume", "line", source="volumes",
-                    span=m.span))
+                    span=m.span, runtime_dir=in_runtime_dir))
         elif m.type == "volume":
             if m.subpath:
                 self.unsupported(svc, "volumes[].volume.subpath", "not converted by podgen yet", spec)
@@ -677,6 +702,7 @@ class Lowering:
         for ref in svc.secrets:
             res = p.secrets[ref.source]
             name = res.name
+            check_name("secret", name, res.keys.get("name") or ref.span)
             if res.file:
                 spec.secrets.append((name, res.file))
             elif res.environment:
@@ -921,6 +947,13 @@ class Lowering:
                             f"{req.service!r} has no healthcheck; it only waits for it to start")))
                 elif req.condition == "service_completed_successfully":
                     dep.oneshot = True
+
+
+def _check_key_name(kind: str, name: str, svc: Service, span):
+    """podman splits --label/--annotation KEY=VALUE at the first '=': a key cannot hold one."""
+    if not name or "=" in name:
+        raise LoweringError(f"service {svc.name!r}: {kind} name {name!r} cannot be passed to podman",
+                            span, f"podman reads --{kind} KEY=VALUE up to the first '='; rename the {kind}")
 
 
 def _check_env_name(name: str, svc: Service):

@@ -103,6 +103,7 @@ up() {
     9000
 
     # service proxy
+    # PG302: service 'proxy' (reverse proxy / web server) publishes ports on a rootless bridge network: Podman rewrites the clients' source address, so it sees its own container address instead (client-IP logs, allow-lists and rate limits break)
     podgen_run tiers-proxy-1 dd79880aa3da601a \
     --publish=127.0.0.1:8080:80 \
     --label=com.docker.compose.project=tiers \

@@ -113,6 +113,7 @@ up() {
 
     # service web
     # changed ports: 80:80 -> 8080:80 (PG101: rootless Podman cannot bind host port 80)
+    # PG302: service 'web' (reverse proxy / web server) publishes ports on a rootless bridge network: Podman rewrites the clients' source address, so it sees its own container address instead (client-IP logs, allow-lists and rate limits break)
     podgen_wait_healthy shop-db-1 118
     podgen_run shop-web-1 f981d7eade9d3999 \
     --restart=unless-stopped \
