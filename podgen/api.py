@@ -122,7 +122,8 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
         raise InputError(f"Quadlet needs Podman 4.4 or newer; the target is Podman {opts.target.version}",
                          None, hint="generate a shell script instead: --format script")
     loaded, project = load(opts)
-    diags = list(loaded.diagnostics) + analyse(project, opts)
+    # suppressed findings are not repaired either: `# podgen: ignore[PG101]` keeps the port
+    diags = finalize(list(loaded.diagnostics) + analyse(project, opts), opts, loaded.sources)
     # From here on only the model is read: let the YAML tree (positions for every node) and
     # then the unfixed model go, which keeps the peak memory of a 10,000-service convert low.
     loaded.config = None

@@ -191,6 +191,13 @@ def _roll_back(done: list, backup: str, outdir: str) -> list:
     return problems
 
 
+def _without_regen_command(data: bytes) -> bytes:
+    """The header's "regenerate with" line depends on how paths were typed, not on content."""
+    lines = data.split(b"\n")
+    return b"\n".join(line for line in lines[:6] if not line.startswith(b"#   podgen convert ")) + \
+        b"\n" + b"\n".join(lines[6:])
+
+
 def stale_files(files: list, outdir: str, project: str | None = None) -> list:
     """For ``--check``: names whose content differs from what is in *outdir* (or is missing/extra)."""
     out = []
@@ -198,13 +205,13 @@ def stale_files(files: list, outdir: str, project: str | None = None) -> list:
     for f in files:
         names.add(f.name)
         path = os.path.join(outdir, f.name)
-        expected = f.text.encode("utf-8")
+        expected = _without_regen_command(f.text.encode("utf-8"))
         if not os.path.isfile(path):    # missing, or a FIFO that would block the read
             out.append(f.name)
             continue
         try:
             with open(path, "rb") as fh:
-                if fh.read(len(expected) + 1) != expected:
+                if _without_regen_command(fh.read(len(f.text.encode("utf-8")) + 4096)) != expected:
                     out.append(f.name)
         except OSError:
             out.append(f.name)

@@ -22,13 +22,46 @@ def detect_podman_version(timeout: float = 5.0) -> tuple[int, int, int] | None:
     exe = _which("podman")
     if not exe:
         return None
+    # `podman --version` costs 30-100 ms, more than the rest of `podgen lint`: remember the
+    # answer per binary (path, size, mtime) in the user's cache directory.
+    try:
+        st = os.stat(exe)
+        stamp = f"{exe}\t{st.st_size}\t{st.st_mtime_ns}"
+    except OSError:
+        stamp = None
+    cache = _cache_file()
+    if stamp and cache:
+        try:
+            with open(cache, encoding="utf-8") as fh:
+                cached_stamp, _, cached = fh.read().rpartition("\t")
+            if cached_stamp == stamp:
+                return parse_version(cached.strip())
+        except (OSError, ValueError):
+            pass
     import subprocess
     try:
         out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=timeout).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     m = re.search(r"(\d+\.\d+(?:\.\d+)?)", out)
-    return parse_version(m.group(1)) if m else None
+    if not m:
+        return None
+    if stamp and cache:
+        try:
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            tmp = f"{cache}.{os.getpid()}"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(f"{stamp}\t{m.group(1)}")
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    return parse_version(m.group(1))
+
+
+def _cache_file() -> str | None:
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.path.join(os.environ["HOME"], ".cache") if os.environ.get("HOME") else None)
+    return os.path.join(base, "podgen", "podman-version") if base else None
 
 
 def _which(name: str) -> str | None:

@@ -49,6 +49,9 @@ def check(project, ctx):
     offset = ctx.option("offset")
     taken = taken_host_ports(project)
     for svc, index, port in published_ports(project):
+        mode = svc.network_mode or ""
+        if mode in ("host", "none") or mode.startswith("container:"):
+            continue  # podman ignores these ports (PG104 removes them); service:X ones move to X
         rng = port.published_range
         if rng is None or rng[0] >= limit or rng[0] == 0:
             continue

@@ -1,0 +1,39 @@
+"""What convert repairs and what it leaves alone."""
+from __future__ import annotations
+
+from cli_run import run_podgen
+from helpers import convert_text, keys, unit
+
+
+def test_a_suppressed_finding_is_not_repaired(tmp_path):
+    result = convert_text(tmp_path, """\
+        name: p
+        services:
+          web:
+            image: nginx
+            ports:
+              - "80:80"   # podgen: ignore[PG101]  (the host lowered ip_unprivileged_port_start)
+              - "443:443"
+        """)
+    assert keys(unit(result, "p-web.container"), "PublishPort") == ["80:80", "8443:443"]
+    assert [d.code for d in result.diagnostics if d.code == "PG101"] == ["PG101"]
+
+
+def test_ports_of_host_network_services_are_not_remapped(tmp_path):
+    result = convert_text(tmp_path, """\
+        name: p
+        services:
+          web: {image: nginx, network_mode: host, ports: ["80:80"]}
+        """)
+    assert not [d for d in result.diagnostics if d.code == "PG101"]
+    assert keys(unit(result, "p-web.container"), "PublishPort") == []
+
+
+def test_check_does_not_depend_on_how_the_output_path_was_typed(tmp_path):
+    (tmp_path / "compose.yaml").write_text("services:\n  a: {image: busybox}\n")
+    out = tmp_path / "units"
+    assert run_podgen("convert", "compose.yaml", "-o", "units", "--podman-version", "5.4",
+                      cwd=tmp_path).returncode == 0
+    proc = run_podgen("convert", "compose.yaml", "-o", str(out) + "/", "--check", "--podman-version", "5.4",
+                      cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
