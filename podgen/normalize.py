@@ -8,7 +8,7 @@ directory the file's paths are relative to.
 from __future__ import annotations
 
 import math
-import os
+
 import re
 
 from podgen.errors import InputError

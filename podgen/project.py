@@ -611,7 +611,7 @@ def _check_service_refs(sname: str, svc: YMap, services: YMap, disabled: set):
     def missing(ref: str, what: str, where):
         if ref in disabled:
             raise InputError(f"service {sname!r} {what} {ref!r}, which is only enabled by a profile",
-                             where, hint=f"enable that profile with --profile, or remove the reference")
+                             where, hint="enable that profile with --profile, or remove the reference")
         raise InputError(f"service {sname!r} {what} undefined service {ref!r}", where,
                          hint=_did_you_mean(ref, services))
     deps = svc.get("depends_on")

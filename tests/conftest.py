@@ -1,7 +1,6 @@
 """Shared fixtures: golden files, running podgen in-process and as a program."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -14,7 +14,7 @@ import re
 from podgen.diagnostics import Diagnostic, Severity, Span
 from podgen.emit.escape import (Unrepresentable, Verbatim, line_value, quote_word, single_value,
                                 specifier_escape, systemd_escape, word_value)
-from podgen.emit.spec import ContainerSpec, NetworkSpec, ProjectSpec, VolumeSpec, home_path
+from podgen.emit.spec import ContainerSpec, NetworkSpec, ProjectSpec, VolumeSpec
 from podgen.emit.units import UnitFile
 from podgen.model import RUNTIME_DIR
 
@@ -62,10 +62,6 @@ class QuadletEmitter:
         self.error(svc, span, f"{kind} name {name!r} cannot be used as a Podman object and unit name",
                    "names use letters, digits, '_', '.', '-' and start with a letter or digit")
         return False
-
-    def home_value(self, text: str):
-        """Absolute paths under $HOME that compose wrote with '~' become %h paths."""
-        return text
 
     # --- whole project -----------------------------------------------------------------------
     def emit(self) -> list:
@@ -317,13 +313,12 @@ class QuadletEmitter:
                 self.unit_section.add("StartLimitBurst", restart.split(":", 1)[1],
                                       [f"restart: {restart} (at most that many restarts in a row)"])
         for path in dict.fromkeys(c.host_dirs):
-            rel = home_path(path, None)
-            del rel
             try:
                 arg = quote_word(path)
             except Unrepresentable:
                 continue
-            s.add("ExecStartPre", f"/usr/bin/mkdir -p {arg}",
+            # "-": when the source exists as a file, mkdir fails harmlessly and the unit starts
+            s.add("ExecStartPre", f"-/usr/bin/mkdir -p {arg}",
                   ["compose creates missing bind-mount sources; podman does not"])
         for name, path in c.secrets:
             s.add("ExecStartPre", f"-/usr/bin/podman secret create {quote_word(name)} {quote_word(path)}",
@@ -366,7 +361,3 @@ def _unit_notes(notes):
     for note in notes:
         if len(note) == 2:
             yield note
-
-
-def verbatim_home(rel: str) -> Verbatim:
-    return Verbatim("%h/" + systemd_escape(rel)) if rel else Verbatim("%h")

@@ -10,7 +10,6 @@ diagnostic naming the key, the service and the place - never a silent drop.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 
@@ -964,7 +963,6 @@ def _check_env_name(name: str, svc: Service):
 
 def start_order(project: Project) -> list:
     """Services in an order where dependencies come first (file order otherwise)."""
-    from podgen.project import service_dependencies
     names = list(project.services)
     deps = {}
     for n, svc in project.services.items():
@@ -977,7 +975,6 @@ def start_order(project: Project) -> list:
             if ref != "container":
                 d.append(ref)
         deps[n] = [x for x in d if x in project.services]
-    del service_dependencies
     placed: list = []
     seen: set = set()
     visiting: set = set()
@@ -1017,7 +1014,3 @@ def home_path(path: str, home: str | None) -> str | None:
     if path.startswith(home + "/"):
         return path[len(home) + 1:]
     return None
-
-
-__all__ = ["lower", "ContainerSpec", "NetworkSpec", "VolumeSpec", "ProjectSpec", "Opt", "LoweringError",
-           "parse_duration", "qualify_image", "home_path", "os"]

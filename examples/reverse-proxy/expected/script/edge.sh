@@ -98,7 +98,7 @@ up() {
     # PG302: service 'proxy' (reverse proxy / web server) publishes ports on a rootless bridge network: Podman rewrites the clients' source address, so it sees its own container address instead (client-IP logs, allow-lists and rate limits break)
     # changed ports: 443:443 -> 8443:443 (PG101: rootless Podman cannot bind host port 443)
     # changed ports: 443:443/udp -> 8443:443/udp (PG101: rootless Podman cannot bind host port 443)
-    mkdir -p $EXAMPLE/Caddyfile
+    [ -e $EXAMPLE/Caddyfile ] || mkdir -p $EXAMPLE/Caddyfile
     podgen_run edge-proxy-1 99adeea4fe934f48 \
     --restart=always \
     --publish=8080:80 \

@@ -113,7 +113,7 @@ up() {
     # service app
     podgen_wait_completed notes-migrate-1
     podgen_wait_healthy notes-db-1 150
-    mkdir -p $EXAMPLE/config
+    [ -e $EXAMPLE/config ] || mkdir -p $EXAMPLE/config
     podgen_run notes-app-1 170c6d70a9e59a7e \
     --restart=on-failure:3 \
     --volume=notes_appdata:/data \
