@@ -68,7 +68,7 @@ def analyse(project, opts: Options) -> list:
     for rule in analysis_rules():
         if not _enabled(rule.code, opts):
             continue
-        ctx = RuleContext(rule, opts.target, opts.rule_options.get(rule.code))
+        ctx = RuleContext(rule, opts.target, opts.rule_options.get(rule.code), opts.rule_options)
         diags.extend(rule.check(project, ctx))
     return diags
 
@@ -104,7 +104,9 @@ def rewrite(project, diags: list):
     """Apply every automatic fix to a copy of the project; return it and the changes."""
     fixed = project.clone()
     changes = []
-    for d in diags:
+    # in rule order, not file order: a fix may build on an earlier rule's (PG202 adds a link
+    # alias on the project network that PG201 has just put both services on)
+    for d in sorted(diags, key=lambda d: d.code):
         if d.fix is not None and d.fix.apply is not None:
             made = d.fix.apply(fixed) or []
             changes.extend(made)

@@ -44,6 +44,14 @@ def _shared(project, svc, target) -> list:
             and getattr(project.networks.get(n), "name", None) != "podman"]
 
 
+def _podman_nets(project, svc) -> set:
+    """The ways *svc* is on Podman's default network: network_mode bridge, or a network named podman."""
+    found = {n for n in svc.networks if getattr(project.networks.get(n), "name", None) == "podman"}
+    if svc.network_mode == "bridge":
+        found.add("podman")
+    return found
+
+
 def _resolves(target, alias: str, nets) -> bool:
     return alias in (target.name, target.container_name) or any(
         alias in target.networks[n].aliases for n in nets)
@@ -60,11 +68,13 @@ def check(project, ctx):
             if not shared:
                 # on Podman's default network only, PG201 moves both to the project network, and
                 # convert then adds the alias there (podgen fix does it on its next run)
-                on_podman = any(n in target.networks for n in _netns(project, svc).networks)
+                # PG201 may bring them together on the project network; the fix checks again then
+                on_podman = bool(_podman_nets(project, _netns(project, svc)) or _podman_nets(project, target))
                 yield ctx.diagnostic(
                     span, f"service {svc.name!r} links to {name!r}, but they share no network with DNS: Podman "
                     "has no links, so they cannot reach each other by name", service=svc.name,
-                    notes=(f"put {svc.name!r} and {name!r} on a common network",),
+                    notes=(f"PG201 moves the one on Podman's default network to the project network" if on_podman
+                           else f"put {svc.name!r} and {name!r} on a common network",),
                     fix=Fix(f"add the alias {alias!r} once both are on the project network",
                             apply=_adder(svc.name, name, alias)) if on_podman and alias != name else None)
                 continue

@@ -160,3 +160,31 @@ networks:
     # convert applies PG201 first (both join demo_default), then the alias goes there
     db = unit(convert_text(tmp_path, text), "demo-db.container")
     assert keys(db, "Network") == ["demo_default.network:alias=db,alias=database"]
+
+
+def test_network_mode_bridge_link_alias_lands_on_the_project_network(tmp_path):
+    # the seed article's legacy stack: both on Docker's default bridge, linked with an alias
+    text = """\
+name: demo
+services:
+  web:
+    image: app
+    network_mode: bridge
+    links: ["db:database"]
+  db:
+    image: postgres
+    network_mode: bridge
+"""
+    (diag,) = lint_diags(tmp_path, text, select=["PG202"])
+    assert (diag.span.line, diag.span.col) == (6, 13)
+    assert diag.fix is not None and "PG201 moves" in diag.notes[0]
+    result = convert_text(tmp_path, text)
+    assert keys(unit(result, "demo-db.container"), "Network") == ["demo_default.network:alias=db,alias=database"]
+    # only db on the bridge: PG201 moves it to web's network, where the alias then goes
+    one = text.replace("    network_mode: bridge\n", "", 1)
+    db = unit(convert_text(tmp_path, one), "demo-db.container")
+    assert keys(db, "Network") == ["demo_default.network:alias=db,alias=database"]
+    # on separate networks of their own: nothing to put the alias on
+    apart = one.replace("    network_mode: bridge\n", "    networks: [back]\n") + "networks:\n  back: {}\n"
+    (diag,) = lint_diags(tmp_path, apart, select=["PG202"])
+    assert diag.fix is None and "common network" in diag.notes[0]

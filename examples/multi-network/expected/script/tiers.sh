@@ -83,7 +83,7 @@ up() {
 
 
     # service db
-    podgen_run tiers-db-1 7907537760b84448 \
+    podgen_run tiers-db-1 <config-hash> \
     --env=POSTGRES_PASSWORD=example \
     --label=com.docker.compose.project=tiers \
     --label=com.docker.compose.service=db \
@@ -91,7 +91,7 @@ up() {
     docker.io/library/postgres:16
 
     # service api
-    podgen_run tiers-api-1 cc3534596112e275 \
+    podgen_run tiers-api-1 <config-hash> \
     --env=DB_HOST=db \
     --label=com.docker.compose.project=tiers \
     --label=com.docker.compose.service=api \
@@ -104,7 +104,7 @@ up() {
 
     # service proxy
     # PG302: service 'proxy' (reverse proxy / web server) publishes ports on a rootless bridge network: Podman rewrites the clients' source address, so it sees its own container address instead (client-IP logs, allow-lists and rate limits break)
-    podgen_run tiers-proxy-1 dd79880aa3da601a \
+    podgen_run tiers-proxy-1 <config-hash> \
     --publish=127.0.0.1:8080:80 \
     --label=com.docker.compose.project=tiers \
     --label=com.docker.compose.service=proxy \

@@ -83,7 +83,7 @@ up() {
 
 
     # service app
-    podgen_run edge-app-1 84f8e5a95bd7f3aa \
+    podgen_run edge-app-1 <config-hash> \
     --restart=always \
     --expose=8000 \
     --label=com.docker.compose.project=edge \
@@ -99,7 +99,7 @@ up() {
     # changed ports: 443:443 -> 8443:443 (PG101: rootless Podman cannot bind host port 443)
     # changed ports: 443:443/udp -> 8443:443/udp (PG101: rootless Podman cannot bind host port 443)
     [ -e $EXAMPLE/Caddyfile ] || mkdir -p $EXAMPLE/Caddyfile
-    podgen_run edge-proxy-1 99adeea4fe934f48 \
+    podgen_run edge-proxy-1 <config-hash> \
     --restart=always \
     --publish=8080:80 \
     --publish=8443:443 \

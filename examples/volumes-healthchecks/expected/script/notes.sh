@@ -85,7 +85,7 @@ up() {
 
 
     # service db
-    podgen_run notes-db-1 d9bef732dfa33c9f \
+    podgen_run notes-db-1 <config-hash> \
     --env=MARIADB_ROOT_PASSWORD=example \
     --env=MARIADB_DATABASE=notes \
     --volume=notes_dbdata:/var/lib/mysql \
@@ -101,7 +101,7 @@ up() {
 
     # service migrate
     podgen_wait_healthy notes-db-1 150
-    podgen_run notes-migrate-1 57c593408d428759 \
+    podgen_run notes-migrate-1 <config-hash> \
     --label=com.docker.compose.project=notes \
     --label=com.docker.compose.service=migrate \
     --network=notes_default:alias=migrate \
@@ -114,7 +114,7 @@ up() {
     podgen_wait_completed notes-migrate-1
     podgen_wait_healthy notes-db-1 150
     [ -e $EXAMPLE/config ] || mkdir -p $EXAMPLE/config
-    podgen_run notes-app-1 170c6d70a9e59a7e \
+    podgen_run notes-app-1 <config-hash> \
     --restart=on-failure:3 \
     --volume=notes_appdata:/data \
     --volume=$EXAMPLE/config:/etc/notes:ro \

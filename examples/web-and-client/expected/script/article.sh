@@ -82,7 +82,7 @@ up() {
 
     # service web
     # changed ports: 80:80 -> 8080:80 (PG101: rootless Podman cannot bind host port 80)
-    podgen_run article-web-1 c16148632b508b73 \
+    podgen_run article-web-1 <config-hash> \
     --publish=8080:80 \
     --label=com.docker.compose.project=article \
     --label=com.docker.compose.service=web \
@@ -93,7 +93,7 @@ up() {
     'mkdir -p /www && echo hello from web > /www/index.html && exec httpd -f -p 80 -h /www'
 
     # service client
-    podgen_run article-client-1 ea28b291bb263db1 \
+    podgen_run article-client-1 <config-hash> \
     --label=com.docker.compose.project=article \
     --label=com.docker.compose.service=client \
     --network=article_appnet:alias=client \

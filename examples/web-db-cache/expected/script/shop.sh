@@ -83,7 +83,7 @@ up() {
 
 
     # service db
-    podgen_run shop-db-1 c9e63b6e74c21db2 \
+    podgen_run shop-db-1 <config-hash> \
     --restart=unless-stopped \
     --env=POSTGRES_USER=shop \
     --env=POSTGRES_DB=shop \
@@ -99,7 +99,7 @@ up() {
     docker.io/library/postgres:16
 
     # service cache
-    podgen_run shop-cache-1 36f2ccf4feb09104 \
+    podgen_run shop-cache-1 <config-hash> \
     --restart=unless-stopped \
     --label=com.docker.compose.project=shop \
     --label=com.docker.compose.service=cache \
@@ -115,7 +115,7 @@ up() {
     # changed ports: 80:80 -> 8080:80 (PG101: rootless Podman cannot bind host port 80)
     # PG302: service 'web' (reverse proxy / web server) publishes ports on a rootless bridge network: Podman rewrites the clients' source address, so it sees its own container address instead (client-IP logs, allow-lists and rate limits break)
     podgen_wait_healthy shop-db-1 118
-    podgen_run shop-web-1 f981d7eade9d3999 \
+    podgen_run shop-web-1 <config-hash> \
     --restart=unless-stopped \
     --publish=8080:80 \
     --env=DATABASE_URL=postgres://shop:change-me@db:5432/shop \
