@@ -34,12 +34,20 @@ class Rule:
 class RuleContext:
     """What a check may know besides the project: the target and its options."""
 
-    def __init__(self, rule: Rule, target, options: dict | None = None):
+    def __init__(self, rule: Rule, target, options: dict | None = None, all_options: dict | None = None):
         self.rule = rule
         self.target = target
         self._options = dict(rule.options)
         if options:
             self._options.update(options)
+        self._all_options = all_options or {}
+
+    def options_of(self, code: str) -> dict:
+        """Another rule's effective options (PG102 remaps a privileged range as PG101 would)."""
+        from podgen.rules import RULES
+        merged = dict(RULES[code].options)
+        merged.update(self._all_options.get(code) or {})
+        return merged
 
     def option(self, name: str):
         return self._options[name]

@@ -58,8 +58,8 @@ def check(project, ctx):
         if rng[0] != rng[1]:
             yield ctx.diagnostic(port.span, f"service {svc.name!r} publishes host ports {port.published}, "
                                  f"below {limit}: rootless Podman cannot bind them", service=svc.name,
-                                 notes=(f"publish a range from {limit} up, or lower "
-                                        "net.ipv4.ip_unprivileged_port_start as root",))
+                                 notes=(f"publish it on one host port from {limit} up (the PG102 fix does), or "
+                                        "lower net.ipv4.ip_unprivileged_port_start as root",))
             continue
         old = rng[0]
         new = _new_port(old, remap, offset, taken, port.host_ip, port.protocol)

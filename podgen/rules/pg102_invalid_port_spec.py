@@ -95,10 +95,18 @@ def bracketed(text: str) -> str | None:
     return f"[{ip}]:{parts[-2]}:{parts[-1]}" + (slash + proto if slash else "")
 
 
-def _pick(rng, proto: str, taken: set, floor: int) -> int:
+def _pick(ctx, rng, proto: str, taken: set, floor: int) -> int:
     for candidate in range(max(rng[0], floor), rng[1] + 1):
         if (candidate, proto) not in taken:
             return candidate
+    if rng[0] < floor:
+        # the whole range is privileged: remap its first port as PG101 remaps a single one,
+        # otherwise the fixed spec would still fail rootless
+        from podgen.rules.pg101_privileged_port import _new_port
+        opts = ctx.options_of("PG101")
+        new = _new_port(rng[0], opts["remap"], opts["offset"], taken, None, proto)
+        if new <= 65535:
+            return new
     return rng[0]
 
 
@@ -132,7 +140,7 @@ def _range(project, ctx, svc, index, port, rng, floor):
         if other is not port and other.published_range:
             lo, hi = other.published_range
             taken.update((p, other.protocol) for p in range(lo, hi + 1))
-    new = _pick(rng, port.protocol, taken, floor)
+    new = _pick(ctx, rng, port.protocol, taken, floor)
 
     def apply(p, service=svc.name, index=index, port=port, new=new):
         target = find_port(p, service, port, index)
@@ -150,8 +158,11 @@ def _range(project, ctx, svc, index, port, rng, floor):
         f"{port.target}: Podman refuses ranges of different lengths "
         f"('host and container port ranges have different lengths: {rng[1] - rng[0] + 1} vs 1')",
         service=svc.name,
-        notes=(f"published on host port {new} instead",),
-        fix=Fix(f"publish on host port {new} of the range", apply=apply,
+        notes=(f"published on host port {new} instead" + (
+            "" if rng[0] <= new <= rng[1] else f" (the whole range is below {floor}, which rootless Podman "
+            "cannot bind)"),),
+        fix=Fix(f"publish on host port {new} " + ("of the range" if rng[0] <= new <= rng[1] else "instead"),
+                apply=apply,
                 source_edits=(SourceEdit(port.span, "port_published", new),)))
 
 

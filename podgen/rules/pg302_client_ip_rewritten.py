@@ -24,8 +24,9 @@ start.
 podgen reports services that care: reverse proxies and web servers
 (traefik, nginx, caddy, haproxy, envoy, nginx-proxy(-manager), swag, httpd,
 ...), mail servers (postfix, docker-mailserver, mailcow, mailu, dovecot,
-...), DNS filters (pihole, adguardhome), by image name, and any service
-publishing a mail port (25, 110, 143, 465, 587, 993, 995).
+...), DNS servers and filters (pihole, adguardhome, unbound, bind9, coredns,
+dnsmasq, powerdns, ...), by image name, and any service publishing a mail
+port (25, 110, 143, 465, 587, 993, 995) or DNS's port 53.
 
 ## Example
 ```yaml
@@ -61,10 +62,12 @@ PROXY_WORDS = frozenset(("traefik", "nginx", "openresty", "angie", "caddy", "hap
                          "httpd", "apache", "varnish", "pomerium"))
 MAIL_WORDS = frozenset(("postfix", "mailserver", "mailcow", "mailu", "dovecot", "exim", "exim4", "maddy",
                         "stalwart", "haraka", "opensmtpd", "poste"))
-DNS_WORDS = frozenset(("pihole", "adguardhome"))
+DNS_WORDS = frozenset(("pihole", "adguardhome", "unbound", "bind9", "coredns", "dnsmasq", "pdns", "powerdns",
+                       "blocky", "technitium", "knot", "nsd"))
 # images named after one of the words above that do not serve clients themselves
 NOT_A_SERVER = frozenset(("exporter", "prometheus", "ui", "admin", "certbot", "logrotate"))
 MAIL_PORTS = frozenset((25, 110, 143, 465, 587, 993, 995))
+DNS_PORT = 53
 
 
 def image_words(image: str | None) -> set:
@@ -83,11 +86,13 @@ def client_kind(svc) -> str | None:
     if words & MAIL_WORDS:
         return "mail server"
     if words & DNS_WORDS:
-        return "DNS filter"
+        return "DNS server"
     if words & PROXY_WORDS:
         return "reverse proxy / web server"
     if any(p.target in MAIL_PORTS for p in svc.ports):
         return "mail server"
+    if any(p.target == DNS_PORT for p in svc.ports):
+        return "DNS server"
     return None
 
 

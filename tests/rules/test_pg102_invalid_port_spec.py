@@ -140,3 +140,16 @@ def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     assert keys(unit(result, "demo-web.container"), "PublishPort") == ["8000:80", "9000:9000",
                                                                        "[::1]:6000:6000/udp"]
     quadlet_accepts(result, tmp_path / "units", quadlet_generator)
+
+
+def test_a_privileged_range_is_remapped_not_narrowed_to_a_privileged_port(tmp_path):
+    # 80-81:80 narrowed to 80:80 would still fail rootless: PG102 remaps it as PG101 would
+    text = "name: demo\nservices:\n  web:\n    image: nginx\n    ports:\n      - \"80-81:80\"\n"
+    (diag,) = lint_diags(tmp_path, text, select=["PG102"])
+    assert diag.fix.title == "publish on host port 8080 instead"
+    assert "the whole range is below 1024" in diag.notes[0]
+    result = convert_text(tmp_path, text)
+    assert keys(unit(result, "demo-web.container"), "PublishPort") == ["8080:80"]
+    # rootful, 80 of the range is fine
+    (diag,) = lint_diags(tmp_path, text, select=["PG102"], rootless=False)
+    assert diag.fix.title == "publish on host port 80 of the range"

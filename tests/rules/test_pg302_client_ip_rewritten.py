@@ -46,6 +46,16 @@ def test_mail_port_fires_whatever_the_image(tmp_path):
     assert "(mail server)" in diag.message
 
 
+def test_dns_port_fires_whatever_the_image(tmp_path):
+    text = "services:\n  resolver:\n    image: example/resolver\n    ports:\n      - 53:53/udp\n"
+    (diag,) = lint_diags(tmp_path, text, select=["PG302"])
+    assert (diag.span.line, diag.span.col) == (5, 9)
+    assert "(DNS server)" in diag.message
+    # a DNS client port elsewhere does not make a server
+    near = "services:\n  app:\n    image: example/app\n    ports:\n      - 8053:5353/udp\n"
+    assert lint_text(tmp_path, near, select=["PG302"]) == []
+
+
 @pytest.mark.parametrize("image,kind", [
     ("jc21/nginx-proxy-manager:latest", "reverse proxy / web server"),
     ("lscr.io/linuxserver/swag", "reverse proxy / web server"),
@@ -54,8 +64,10 @@ def test_mail_port_fires_whatever_the_image(tmp_path):
     ("envoyproxy/envoy:v1.30-latest", "reverse proxy / web server"),
     ("ghcr.io/docker-mailserver/docker-mailserver:14", "mail server"),
     ("ghcr.io/mailcow/mailcow-dockerized/postfix-mailcow:1.88", "mail server"),
-    ("pihole/pihole:latest", "DNS filter"),
-    ("adguard/adguardhome", "DNS filter"),
+    ("pihole/pihole:latest", "DNS server"),
+    ("adguard/adguardhome", "DNS server"),
+    ("mvance/unbound:1.20", "DNS server"),
+    ("internetsystemsconsortium/bind9:9.18", "DNS server"),
     ("nginx/nginx-prometheus-exporter:1.1", None),
     ("apache/kafka:3.7", None),
     ("postgres:16", None),
