@@ -42,6 +42,10 @@ harness = realpodman.harness
 # re-exported so that pytest registers them for tests below this directory
 quadlet_generator = realpodman.quadlet_generator
 quadlet_verify = realpodman.quadlet_verify
+import podgen_e2e  # noqa: E402
+
+# podgen's output deployed per engine and format
+deployment = podgen_e2e.deployment
 
 
 def pytest_configure(config):
