@@ -100,9 +100,10 @@ def lint(opts: Options) -> LintResult:
     return LintResult(finalize(diags, opts, loaded.sources), project, loaded)
 
 
-def rewrite(project, diags: list):
-    """Apply every automatic fix to a copy of the project; return it and the changes."""
-    fixed = project.clone()
+def rewrite(project, diags: list, *, copy: bool = True):
+    """Apply every automatic fix to a copy of the project (or, ``copy=False``, to the project
+    itself); return it and the changes."""
+    fixed = project.clone() if copy else project
     changes = []
     # in rule order, not file order: a fix may build on an earlier rule's (PG202 adds a link
     # alias on the project network that PG201 has just put both services on)
@@ -129,7 +130,8 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
     # From here on only the model is read: let the YAML tree (positions for every node) and
     # then the unfixed model go, which keeps the peak memory of a 10,000-service convert low.
     loaded.config = None
-    fixed, changes = rewrite(project, diags)
+    # nothing reads the unfixed model after this: repair it in place rather than copy it
+    fixed, changes = rewrite(project, diags, copy=False)
     del project
     header = file_header(loaded, header_command, opts, output_format)
     emit_diags: list = []
