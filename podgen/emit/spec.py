@@ -10,6 +10,7 @@ diagnostic naming the key, the service and the place - never a silent drop.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -131,6 +132,27 @@ NO_EQUIVALENT = {
     "label_file": "podgen does not read label files yet; copy the labels into 'labels:'",
     "scale": "one container per service is generated",
 }
+
+def build_command(image: str, build: dict) -> str:
+    """The ``podman build`` that makes *image* as the compose ``build:`` section describes it."""
+    import shlex
+    context = str(build.get("context", "."))
+    words = ["podman", "build", "-t", image]
+    dockerfile = build.get("dockerfile")
+    if dockerfile and dockerfile != "Dockerfile":     # the default, which podman build finds itself
+        # compose resolves it against the context; podman build -f against the working directory
+        words += ["-f", dockerfile if os.path.isabs(dockerfile) or "://" in context
+                  else os.path.join(context, dockerfile)]
+    if build.get("target"):
+        words += ["--target", str(build["target"])]
+    for name, value in (build.get("args") or {}).items():
+        words.append(f"--build-arg={name}" if value is None else f"--build-arg={name}={value}")
+    words.append(context)
+    command = " ".join(shlex.quote(w) for w in words)
+    if build.get("dockerfile_inline") is not None:
+        command += " (with the service's dockerfile_inline saved as the Containerfile, passed with -f)"
+    return command
+
 
 _NAME_OK = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns))+$")
@@ -317,7 +339,7 @@ class Lowering:
             spec.notes.append(("PG702", self.warn(
                 "PG702", svc, svc.keys.get("build"),
                 f"service {svc.name!r} builds its image; build it first with: "
-                f"podman build -t {spec.image} {build.get('context', '.')}", severity=Severity.INFO)))
+                f"{build_command(spec.image, build)}", severity=Severity.INFO)))
         opts = spec.options
         add = opts.append
         handled = set(LOAD_TIME_KEYS) | {"image", "build", "container_name", "command", "entrypoint"}
@@ -516,6 +538,8 @@ class Lowering:
 
     def k_restart(self, svc, spec, add):
         value = svc.restart
+        if value == "":
+            return          # e.g. restart: ${POLICY} with POLICY unset (PG003): Compose's default, "no"
         if value not in ("no", "always", "unless-stopped", "on-failure") and not value.startswith("on-failure:"):
             raise LoweringError(f"service {svc.name!r}: unknown restart policy {value!r}",
                                 svc.keys.get("restart"), "use no, always, on-failure[:N] or unless-stopped")
@@ -622,7 +646,8 @@ class Lowering:
         add(Opt("--user", svc.user, "User", source="user", span=svc.keys.get("user")))
 
     def k_working_dir(self, svc, spec, add):
-        add(Opt("--workdir", svc.working_dir, "WorkingDir", since=(4, 6), source="working_dir"))
+        add(Opt("--workdir", svc.working_dir, "WorkingDir", since=(4, 6), source="working_dir",
+                span=svc.keys.get("working_dir")))
 
     def k_hostname(self, svc, spec, add):
         add(Opt("--hostname", svc.hostname, "HostName", since=(4, 6), source="hostname",
@@ -818,7 +843,8 @@ class Lowering:
             add(Opt("--group-add", str(g), "GroupAdd", "line", since=(5, 1), source="group_add"))
 
     def k_userns_mode(self, svc, spec, add):
-        add(Opt("--userns", str(svc.raw["userns_mode"]), "UserNS", since=(4, 5), source="userns_mode"))
+        add(Opt("--userns", str(svc.raw["userns_mode"]), "UserNS", since=(4, 5), source="userns_mode",
+                span=svc.keys.get("userns_mode")))
 
     def _namespace(self, svc, key, flag):
         value = str(svc.raw.get(key))

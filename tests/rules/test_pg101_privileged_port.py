@@ -1,8 +1,12 @@
 """PG101 privileged-port: a host port below the unprivileged port start, remapped."""
 from __future__ import annotations
 
+import pytest
+
 from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
+from netrules_util import assert_quadlet_accepts
 from podgen.fixer import fix_file
+from realpodman import split_dryrun
 
 PORTS = """\
 name: demo
@@ -90,3 +94,20 @@ def test_fix_refuses_a_range_it_cannot_move_whole(tmp_path):
     fixed = fix_file(options(path), str(path))
     assert fixed.text == text
     assert any(m.startswith("not fixed: 5:9: PG101") for m in fixed.messages)
+
+
+
+@pytest.mark.quadlet
+def test_fixed_unit_accepted_by_real_quadlet(tmp_path, quadlet_generator):
+    # the fix moves host port 80 to 8080; real Quadlet must accept the unit and publish the new port
+    text = 'name: demo\nservices:\n  web:\n    image: registry.example/web:1\n    ports: ["80:80"]\n'
+    result = convert_text(tmp_path, text)
+    assert [(c.code, c.service, c.describe()) for c in result.changes] == \
+        [("PG101", "web", "ports: 80:80 -> 8080:80 (PG101: rootless Podman cannot bind host port 80)")]
+    assert keys(unit(result, "demo-web.container"), "PublishPort") == ["8080:80"]
+    stdout = assert_quadlet_accepts(tmp_path, result, quadlet_generator)
+    service = split_dryrun(stdout)["demo-web.service"]
+    (exec_start,) = [line for line in service.splitlines() if line.startswith("ExecStart=")]
+    words = exec_start.split()
+    assert words[words.index("--publish") + 1] == "8080:80"
+    assert words.count("--publish") == 1
