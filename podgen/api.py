@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from podgen.diagnostics import Diagnostic, Severity
+from podgen.diagnostics import Diagnostic, Severity, Span
 from podgen.errors import InputError
 from podgen.project import ProjectOptions, load_project
 from podgen.target import Target
@@ -96,8 +96,26 @@ def finalize(diags: list, opts: Options, sources: dict | None = None) -> list:
 
 def lint(opts: Options) -> LintResult:
     loaded, project = load(opts)
-    diags = list(loaded.diagnostics) + analyse(project, opts)
+    diags = finalize(list(loaded.diagnostics) + analyse(project, opts), opts, loaded.sources)
+    # What convert would refuse or drop must fail the pre-commit hook too: lower the repaired
+    # model as convert does (keys without an equivalent, invalid restart policies, durations ...)
+    diags += lowering_findings(project, diags, opts)
     return LintResult(finalize(diags, opts, loaded.sources), project, loaded)
+
+
+def lowering_findings(project, diags: list, opts: Options) -> list:
+    """The convert-stage findings (PG7xx) for *project*, which is repaired in place."""
+    from podgen.emit.spec import LoweringError, lower
+    from podgen.rules import RULES
+    fixed, _changes = rewrite(project, diags, copy=False)
+    found: list = []
+    try:
+        lower(fixed, opts.target, found)
+    except LoweringError as exc:
+        rule = RULES["PG703"]
+        found.append(Diagnostic(Span.of(exc.span), "PG703", Severity.ERROR, exc.message, name=rule.name,
+                                notes=(exc.hint,) if exc.hint else ()))
+    return found
 
 
 def rewrite(project, diags: list, *, copy: bool = True):
