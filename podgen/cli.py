@@ -10,10 +10,15 @@ import gc
 import os
 import sys
 
-import click
+# Importing click and podgen creates many objects and no garbage: without the cyclic
+# collector's passes over them start-up is ~5% shorter.  Restored below for importers.
+_gc_was_enabled = gc.isenabled()
+gc.disable()
+
+import click  # noqa: E402
 
 from podgen import __version__
-from podgen.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PodgenError, UsageError
+from podgen.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, PodgenError, UsageError  # noqa: E402
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -478,3 +483,7 @@ def _internal_error(exc: BaseException):
     if os.environ.get("PODGEN_DEBUG"):
         traceback.print_exception(exc)
     sys.exit(EXIT_INTERNAL)
+
+
+if _gc_was_enabled:
+    gc.enable()

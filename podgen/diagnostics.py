@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Severity(enum.IntEnum):
@@ -26,9 +27,12 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (use info, warning or error)") from None
 
 
-@dataclass(frozen=True, order=True)
-class Span:
-    """A place in a source file; line and col are 1-based (0 = unknown)."""
+class Span(NamedTuple):
+    """A place in a source file; line and col are 1-based (0 = unknown).
+
+    A named tuple rather than a dataclass: there is one per YAML node, and a tuple is
+    built, compared and hashed in C.
+    """
 
     file: str
     line: int = 0
@@ -37,15 +41,19 @@ class Span:
     @classmethod
     def of(cls, pos) -> "Span":
         if pos is None:
-            return cls("", 0, 0)
-        if isinstance(pos, Span):
+            return _NOWHERE
+        if type(pos) is cls:
             return pos
-        return cls(pos[0], pos[1], pos[2])
+        return _new_span(cls, pos)
 
     def __str__(self) -> str:
         if not self.line:
             return self.file
         return f"{self.file}:{self.line}:{self.col}"
+
+
+_new_span = tuple.__new__        # (path, line, col) from the YAML loader -> Span, without re-checking
+_NOWHERE = Span("", 0, 0)
 
 
 @dataclass(frozen=True)
