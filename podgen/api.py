@@ -6,15 +6,16 @@ or exits: every stage returns data, the CLI decides what to show and write.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from podgen._record import record
 from podgen.diagnostics import Diagnostic, Severity, Span
 from podgen.errors import InputError
 from podgen.project import ProjectOptions, load_project
 from podgen.target import Target
 
 
-@dataclass
+@record
 class Options:
     files: list = field(default_factory=list)
     project_name: str | None = None
@@ -36,14 +37,14 @@ class Options:
                               cwd=self.cwd)
 
 
-@dataclass
+@record
 class LintResult:
     diagnostics: list
     project: object = None
     loaded: object = None
 
 
-@dataclass
+@record
 class ConvertResult:
     files: list                       # GeneratedFile
     diagnostics: list

@@ -6,8 +6,10 @@ annotations; the CLI turns them into an exit status.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
+
+from podgen._record import record
 
 
 class Severity(enum.IntEnum):
@@ -101,18 +103,18 @@ class Fix:
     safe: bool = True
 
 
-@dataclass(order=True)
+@record
 class Diagnostic:
     span: Span
     code: str
-    severity: Severity = field(compare=False)
-    message: str = field(compare=False)
-    service: str | None = field(default=None, compare=False)
-    fix: Fix | None = field(default=None, compare=False)
-    notes: tuple = field(default=(), compare=False)
-    name: str = field(default="", compare=False)
-    url: str | None = field(default=None, compare=False)
-    applied: bool = field(default=False, compare=False)   # convert applied its fix
+    severity: Severity
+    message: str
+    service: str | None = None
+    fix: Fix | None = None
+    notes: tuple = ()
+    name: str = ""
+    url: str | None = None
+    applied: bool = False   # convert applied its fix
 
     def as_dict(self) -> dict:
         out = {

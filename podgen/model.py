@@ -8,8 +8,9 @@ that a key podgen cannot express is reported rather than lost.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from podgen._record import record
 from podgen.diagnostics import Span
 from podgen.normalize import UNKNOWN_OPTIONS, scalar_text
 from podgen.yamlload import YMap, YSeq
@@ -40,7 +41,7 @@ def plain(value):
     return value
 
 
-@dataclass
+@record
 class Port:
     target: int
     published: str | None = None
@@ -83,7 +84,7 @@ class Port:
         return f"{head}{self.target}{proto}"
 
 
-@dataclass
+@record
 class NetworkAttachment:
     name: str
     aliases: list = field(default_factory=list)
@@ -96,7 +97,7 @@ class NetworkAttachment:
     value_spans: dict = field(default_factory=dict)   # key -> Span of its value (ipv4_address, ...)
 
 
-@dataclass
+@record
 class Mount:
     type: str
     target: str
@@ -114,7 +115,7 @@ class Mount:
     span: Span = field(default_factory=lambda: Span(""))
 
 
-@dataclass
+@record
 class Dependency:
     service: str
     condition: str = "service_started"
@@ -123,7 +124,7 @@ class Dependency:
     span: Span = field(default_factory=lambda: Span(""))
 
 
-@dataclass
+@record
 class Healthcheck:
     test: list | None = None
     interval: str | None = None
@@ -135,7 +136,7 @@ class Healthcheck:
     span: Span = field(default_factory=lambda: Span(""))
 
 
-@dataclass
+@record
 class FileRef:
     """A service's use of a secret or config."""
 
@@ -147,7 +148,7 @@ class FileRef:
     span: Span = field(default_factory=lambda: Span(""))
 
 
-@dataclass
+@record
 class Service:
     name: str
     span: Span
@@ -203,7 +204,7 @@ class Service:
     project: str = ""
 
 
-@dataclass
+@record
 class Network:
     key: str
     name: str
@@ -226,7 +227,7 @@ class Network:
     spans: dict = field(default_factory=dict)
 
 
-@dataclass
+@record
 class Volume:
     key: str
     name: str
@@ -238,7 +239,7 @@ class Volume:
     span: Span = field(default_factory=lambda: Span(""))
 
 
-@dataclass
+@record
 class FileResource:
     """A top-level secret or config."""
 
@@ -252,7 +253,7 @@ class FileResource:
     span: Span = field(default_factory=lambda: Span(""))
 
 
-@dataclass
+@record
 class Project:
     name: str
     services: dict

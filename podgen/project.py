@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from podgen._record import record
 from podgen.diagnostics import Diagnostic, Severity, Span
 from podgen.envfile import parse_env_text, read_env_file
 from podgen.errors import InputError, InputErrors
@@ -31,7 +32,7 @@ MAX_EXTENDS_DEPTH = 32
 MAX_INCLUDE_DEPTH = 16
 
 
-@dataclass
+@record
 class ProjectOptions:
     files: list = field(default_factory=list)
     project_name: str | None = None
@@ -42,7 +43,7 @@ class ProjectOptions:
     cwd: str | None = None
 
 
-@dataclass
+@record
 class LoadedProject:
     name: str
     config: YMap

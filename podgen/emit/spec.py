@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from podgen._record import record
 from podgen.diagnostics import Diagnostic, Severity, Span
 from podgen.model import Mount, Project, Service, runtime_dir_path
 
@@ -22,7 +23,7 @@ LABEL_PROJECT = "com.docker.compose.project"
 LABEL_SERVICE = "com.docker.compose.service"
 
 
-@dataclass
+@record
 class Opt:
     flag: str
     value: str | None = None
@@ -41,7 +42,7 @@ class Opt:
         return self.flag if self.value is None else f"{self.flag}={self.value}"
 
 
-@dataclass
+@record
 class Requirement:
     service: str
     condition: str = "service_started"
@@ -49,7 +50,7 @@ class Requirement:
     restart: bool = False
 
 
-@dataclass
+@record
 class ContainerSpec:
     service: str
     unit: str
@@ -74,7 +75,7 @@ class ContainerSpec:
     stop_timeout: int | None = None
 
 
-@dataclass
+@record
 class NetworkSpec:
     key: str
     unit: str
@@ -91,7 +92,7 @@ class NetworkSpec:
     notes: list = field(default_factory=list)
 
 
-@dataclass
+@record
 class VolumeSpec:
     key: str
     unit: str
@@ -104,7 +105,7 @@ class VolumeSpec:
     notes: list = field(default_factory=list)
 
 
-@dataclass
+@record
 class ProjectSpec:
     project: str
     networks: list

@@ -5,17 +5,19 @@ text and are made single-line when rendered.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from podgen._record import record
 
 
-@dataclass
+@record
 class UnitLine:
     key: str
     value: str
     comments: list = field(default_factory=list)
 
 
-@dataclass
+@record
 class UnitSection:
     name: str
     lines: list = field(default_factory=list)
@@ -25,7 +27,7 @@ class UnitSection:
         self.lines.append(UnitLine(key, value, list(comments)))
 
 
-@dataclass
+@record
 class UnitFile:
     filename: str
     header: list = field(default_factory=list)
@@ -40,7 +42,7 @@ class UnitFile:
         return s
 
 
-@dataclass
+@record
 class GeneratedFile:
     """Any file podgen writes: a relative name, its text and its mode."""
 
