@@ -17,10 +17,13 @@ def _repr(self) -> str:
     return f"{type(self).__name__}({args})"
 
 
-def record(cls):
-    if cls.__doc__ is None:
-        # without a docstring, dataclass formats inspect.signature(cls) into one
-        cls.__doc__ = f"{cls.__name__} record."
-    cls = dataclass(cls, eq=False, repr=False)
-    cls.__repr__ = _repr
-    return cls
+def record(cls=None, /, *, frozen: bool = False):
+    """``@record`` or ``@record(frozen=True)`` (attributes cannot be assigned after __init__)."""
+    def wrap(cls):
+        if cls.__doc__ is None:
+            # without a docstring, dataclass formats inspect.signature(cls) into one
+            cls.__doc__ = f"{cls.__name__} record."
+        cls = dataclass(cls, eq=False, repr=False, frozen=frozen)
+        cls.__repr__ = _repr
+        return cls
+    return wrap if cls is None else wrap(cls)

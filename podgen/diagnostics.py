@@ -6,7 +6,6 @@ annotations; the CLI turns them into an exit status.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from podgen._record import record
@@ -58,7 +57,7 @@ _new_span = tuple.__new__        # (path, line, col) from the YAML loader -> Spa
 _NOWHERE = Span("", 0, 0)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SourceEdit:
     """An edit of the compose file, addressed by the position of a YAML node.
 
@@ -73,7 +72,7 @@ class SourceEdit:
     key: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Change:
     """One thing ``convert`` changed in the project, shown as old -> new, and why."""
 
@@ -89,7 +88,7 @@ class Change:
         return f"{self.what}: {self.old} -> {self.new}{why}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fix:
     """A repair for a diagnostic.
 

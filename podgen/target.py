@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+
+from podgen._record import record
 
 DEFAULT_PODMAN = (5, 4, 0)        # Debian 13, RHEL 10
 MIN_QUADLET = (4, 4, 0)
@@ -93,7 +94,7 @@ def version_text(v: tuple) -> str:
     return ".".join(str(x) for x in v[:2]) if len(v) < 3 or v[2] == 0 else ".".join(map(str, v))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Target:
     podman: tuple = DEFAULT_PODMAN
     rootless: bool = True

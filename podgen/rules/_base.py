@@ -8,13 +8,14 @@ keys podgen cannot express for the target.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Callable
 
+from podgen._record import record
 from podgen.diagnostics import Diagnostic, Fix, Severity, Span
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     code: str
     name: str
