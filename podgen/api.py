@@ -181,7 +181,11 @@ def annotate(spec, project, diags: list, changes: list):
     service, or from where in the file the diagnostic points).
     """
     by_service = {c.service: c for c in spec.containers}
+    by_network = {n.key: n for n in spec.networks}
     for ch in changes:
+        net = by_network.get(ch.network) if ch.network else None
+        if net is not None and not any(n[1] == ch.describe() for n in net.notes):
+            net.notes.append(("changed", ch.describe()))
         c = by_service.get(ch.service)
         if c is None:
             continue
@@ -192,24 +196,38 @@ def annotate(spec, project, diags: list, changes: list):
             opt.comments.append(text)
         else:
             c.notes.append(("changed", ch.describe()))
-    starts = sorted(((s.span.file, s.span.line, name) for name, s in project.services.items() if s.span.line))
+    # where each service, network and volume is defined: a finding without a service goes to
+    # the unit of the definition it lies in (a network's driver, a volume's options ...)
+    owners = {("service", name): c for name, c in by_service.items()}
+    owners.update((("network", n.key), n) for n in spec.networks)
+    owners.update((("volume", v.key), v) for v in spec.volumes)
+    starts = sorted([(s.span.file, s.span.line, ("service", name)) for name, s in project.services.items()
+                     if s.span.line]
+                    + [(n.span.file, n.span.line, ("network", key)) for key, n in project.networks.items()
+                       if n.span.line]
+                    + [(v.span.file, v.span.line, ("volume", key)) for key, v in project.volumes.items()
+                       if v.span.line]
+                    # secrets and configs have no unit: their findings end where they start
+                    + [(r.span.file, r.span.line, ("resource", key))
+                       for key, r in (*project.secrets.items(), *project.configs.items()) if r.span.line])
     for d in diags:
-        service = d.service or _service_at(starts, d.span)
-        c = by_service.get(service) if service else None
-        if c is None:
+        owner = owners.get(("service", d.service)) if d.service else owners.get(_owner_at(starts, d.span))
+        if owner is None:
             continue
-        opt = next((o for o in c.options if o.span == d.span), None)
+        opts = owner.options if isinstance(owner.options, list) else ()    # a container's options
+        opt = next((o for o in opts if o.span == d.span), None)
         if opt is not None:
             opt.comments.append(f"{d.code}: {d.message}")
-        elif not any(n[1] == d.message for n in c.notes):
-            c.notes.append((d.code, d.message))
+        elif not any(n[1] == d.message for n in owner.notes):
+            owner.notes.append((d.code, d.message))
 
 
-def _service_at(starts, span):
+def _owner_at(starts, span):
+    """The last definition that starts before *span* in its file."""
     found = None
-    for file, line, name in starts:
+    for file, line, owner in starts:
         if file == span.file and line <= span.line:
-            found = name
+            found = owner
     return found
 
 

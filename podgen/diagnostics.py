@@ -82,6 +82,7 @@ class Change:
     new: str
     code: str = ""
     reason: str = ""
+    network: str = ""       # the compose network the change is about: noted in its .network unit too
 
     def describe(self) -> str:
         why = f" ({self.code}: {self.reason})" if self.reason else (f" ({self.code})" if self.code else "")

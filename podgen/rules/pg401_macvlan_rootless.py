@@ -100,9 +100,9 @@ def _fix(net, key: str) -> Fix:
         extra = f" (dropped {', '.join(gone)})" if gone else ""
         users = [s for s in p.services.values() if not s.network_mode and key in s.networks]
         return [Change(s.name, "networks", f"{key} ({before})", f"{key} (bridge){extra}", "PG401",
-                       f"rootless Podman cannot use {before} networks") for s in users] or \
+                       f"rootless Podman cannot use {before} networks", network=key) for s in users] or \
             [Change("", f"networks.{key}.driver", before, "bridge", "PG401",
-                    f"rootless Podman cannot use {before} networks")]
+                    f"rootless Podman cannot use {before} networks", network=key)]
 
     edits = []
     if net.span.line and net.spans.get(("driver",)):

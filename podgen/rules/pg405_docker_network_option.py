@@ -151,7 +151,7 @@ def _rename(key, net, old, new, value, span):
         else:                               # same place, so the generated Options= keep their order
             n.driver_opts = {(new if k == old else k): x for k, x in n.driver_opts.items()}
         return [Change(_first_user(p, key), f"networks.{key}.driver_opts", f"{old}={v}", f"{new}={v}", "PG405",
-                       "Docker's option name")]
+                       "Docker's option name", network=key)]
 
     return Fix(f"write {old} as {new}", apply=apply, source_edits=_edit(net, span, "rename_entry", new))
 
@@ -163,7 +163,7 @@ def _drop(key, net, opt, value, span, why):
             return []
         v = n.driver_opts.pop(opt)
         return [Change(_first_user(p, key), f"networks.{key}.driver_opts", f"{opt}={v}", "(removed)", "PG405",
-                       why)]
+                       why, network=key)]
 
     return Fix(f"remove {opt}", apply=apply, source_edits=_edit(net, span, "drop_entry"))
 
@@ -189,7 +189,7 @@ def _host_binding(project, ctx, key, net, value, span):
         n.driver_opts.pop(HOST_BINDING)
         changes = [Change(_first_user(p, key), f"networks.{key}.driver_opts", f"{HOST_BINDING}={ip}", "(removed)",
                           "PG405", "published on the address through the ports instead" if not unbound
-                          else "Podman publishes on every address by default")]
+                          else "Podman publishes on every address by default", network=key)]
         if unbound:
             return changes
         for s in p.services.values():

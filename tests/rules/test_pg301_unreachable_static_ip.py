@@ -106,3 +106,12 @@ def test_example_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     other = tmp_path / "static"
     other.mkdir()
     assert_quadlet_accepts(other, convert_text(other, STATIC), quadlet_generator)
+
+
+def test_a_network_finding_is_noted_in_the_network_unit_not_a_container(tmp_path):
+    # the networks: section comes after the services: a finding there belongs to the network
+    text = ("name: demo\nservices:\n  web:\n    image: nginx\n    networks: [back]\n"
+            "networks:\n  back:\n    ipam:\n      config:\n        - subnet: 10.9.0.0/24\n")
+    result = convert_text(tmp_path, text)
+    assert "PG301" in unit(result, "demo_back.network")
+    assert "PG301" not in unit(result, "demo-web.container")

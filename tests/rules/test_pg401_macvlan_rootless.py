@@ -76,6 +76,9 @@ def test_convert_rootless_makes_a_bridge(tmp_path):
     ha = unit(result, "home-ha.container")
     assert keys(ha, "Network") == ["home_lan.network:alias=ha,ip=192.168.1.50"]
     assert "changed: networks: lan (macvlan) -> lan (bridge) (dropped parent, macvlan_mode) (PG401" in ha
+    # the network's own unit says what became of it, in its header
+    header = [line for line in net.splitlines() if line.startswith("#")]
+    assert any(line.startswith("# changed: networks: lan (macvlan) -> lan (bridge)") for line in header), net
 
 
 def test_convert_script_rootless_makes_a_bridge(tmp_path):
