@@ -1029,15 +1029,3 @@ def start_order(project: Project) -> list:
 
 def lower(project: Project, target, diagnostics: list) -> ProjectSpec:
     return Lowering(project, target, diagnostics).run()
-
-
-def home_path(path: str, home: str | None) -> str | None:
-    """``/home/u/x`` -> ``x`` when under *home* (the caller writes ``%h/x``)."""
-    if not home or not path.startswith("/"):
-        return None
-    home = home.rstrip("/")
-    if path == home:
-        return ""
-    if path.startswith(home + "/"):
-        return path[len(home) + 1:]
-    return None
