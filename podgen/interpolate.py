@@ -249,26 +249,27 @@ def interpolate_tree(root, interp: Interpolator):
     _walk(root, (), interp)
 
 
-def _walk(node, path: tuple, interp: Interpolator):
-    # paths are tracked only as deep as a cast can apply; strings need substitution anyway
-    track = len(path) < 6
+def _walk(node, path, interp: Interpolator):
+    # path: the generic path of node (see _generic), or None when no cast applies anywhere below
+    # it (environment, labels, command, ...): most of a file only needs its strings substituted
     if type(node) is YMap:
         vpos = node.vpos
         for key, value in node.items():
             tv = type(value)
             if tv is str:
                 new = interp.substitute(value, vpos.get(key)) if "$" in value else value
-                if track:
-                    kind = CASTS.get(_generic(path + (key,)))
+                if path is not None:
+                    kind = CASTS.get(_child(path, key))
                     if kind is not None:
                         new = _cast(kind, new, vpos.get(key))
                 if new is not value:
                     node[key] = new
             elif tv is YMap or tv is YSeq:
-                _walk(value, path + (key,), interp)
+                _walk(value, _below(path, key), interp)
     elif type(node) is YSeq:
         ipos = node.ipos
-        kind = CASTS.get(_generic(path + ("*",))) if track else None
+        kind = CASTS.get(_child(path, "*")) if path is not None else None
+        below = _below(path, "*")
         for i, value in enumerate(node):
             tv = type(value)
             if tv is str:
@@ -279,7 +280,7 @@ def _walk(node, path: tuple, interp: Interpolator):
                 if new is not value:
                     node[i] = new
             elif tv is YMap or tv is YSeq:
-                _walk(value, path + ("*",), interp)
+                _walk(value, below, interp)
 
 
 def _generic(path: tuple) -> tuple:
@@ -289,3 +290,23 @@ def _generic(path: tuple) -> tuple:
     if len(path) >= 4 and path[0] == "services" and path[2] == "ulimits":
         path = path[:3] + ("*",) + path[4:]
     return path
+
+
+def _child(path: tuple, key) -> tuple:
+    """_generic(path + (key,)) for a generic *path*."""
+    n = len(path)
+    if (n == 1 and path[0] in ("services", "networks", "volumes", "secrets", "configs")) or (
+            n == 3 and path[0] == "services" and path[2] == "ulimits"):
+        key = "*"
+    return path + (key,)
+
+
+def _below(path, key):
+    """The generic path of the child *key*, or None when no cast applies below it."""
+    if path is None:
+        return None
+    child = _child(path, key)
+    return child if child in _CAST_PREFIXES else None
+
+
+_CAST_PREFIXES = frozenset(path[:i] for path in CASTS for i in range(len(path) + 1))

@@ -29,8 +29,7 @@ def runtime_dir_path(source: str | None) -> str | None:
     return None
 
 
-def _span(pos) -> Span:
-    return Span.of(pos)
+_span = Span.of      # (path, line, col) -> Span; called for every key and value of the model
 
 
 def plain(value):

@@ -202,8 +202,12 @@ class Validator:
             checks.append(ref_fn)
         expected = schema.get("type")
         if expected is not None:
-            def check_type(value, pos, path, errors, expected=expected):
-                if _type_ok(expected, value):
+            # the Python types that always pass (a float passes "integer" only when it is whole)
+            exact = frozenset(t for name in (expected if isinstance(expected, list) else [expected])
+                              for t in _EXACT_TYPES.get(name, ()))
+
+            def check_type(value, pos, path, errors, expected=expected, exact=exact):
+                if type(value) in exact or _type_ok(expected, value):
                     return True
                 if errors is not None:
                     errors.append(_Error(
@@ -338,9 +342,30 @@ class Validator:
         additional_fn = None if additional in (True, False) else self.compile(additional)
         required = tuple(schema.get("required", ()))
         known = sorted(props)
+        # '^x-' (44 times in the compose schema) is a prefix test, not a regular expression
+        matchers = [_prefix_test(p) or self._re(p).search for p in schema.get("patternProperties", {})]
 
         def check_object(value, pos, path, errors):
             if type(value) is not YMap and type(value) is not dict:
+                return True
+            if errors is None:
+                # is_valid (the way of every valid file): no paths or positions, first failure ends it
+                for req in required:
+                    if req not in value:
+                        return False
+                for k, v in value.items():
+                    sub = props.get(k)
+                    if sub is not None and not sub(v, None, None, None):
+                        return False
+                    matched = sub is not None
+                    for match, (_rx, pfn) in zip(matchers, patterns):
+                        if match(k):
+                            matched = True
+                            if not pfn(v, None, None, None):
+                                return False
+                    if not matched and (additional is False or (
+                            additional_fn is not None and not additional_fn(v, None, None, None))):
+                        return False
                 return True
             ok = True
             kpos = getattr(value, "kpos", {})
@@ -391,6 +416,18 @@ class Validator:
         def check_array(value, pos, path, errors):
             if type(value) is not YSeq and type(value) is not list:
                 return True
+            if errors is None:
+                # is_valid: as check_object, no paths or positions
+                if item_fn is not None:
+                    for item in value:
+                        if not item_fn(item, None, None, None):
+                            return False
+                elif tuple_fns is not None:
+                    for fn, item in zip(tuple_fns, value):
+                        if not fn(item, None, None, None):
+                            return False
+                return not (unique and len(value) > 1 and
+                            len({_unique_key(item) for item in value}) < len(value))
             ok = True
             ipos = getattr(value, "ipos", ())
             for i, item in enumerate(value):
@@ -491,8 +528,18 @@ class Validator:
         return t if isinstance(t, list) else [t]
 
 
+_EXACT_TYPES = {"string": (str,), "object": (YMap, dict), "array": (YSeq, list), "boolean": (bool,),
+                "null": (type(None),), "integer": (int,), "number": (int, float)}
 _PYTHON_TYPES = {"string": (str,), "object": (YMap, dict), "array": (YSeq, list), "boolean": (bool,),
                  "null": (type(None),), "integer": (int, float), "number": (int, float)}
+
+
+def _prefix_test(pattern: str):
+    """``str.startswith`` for a pattern that is ``^`` and plain characters; None for any other."""
+    if len(pattern) > 1 and pattern[0] == "^" and all(
+            c.isascii() and (c.isalnum() or c in "-_") for c in pattern[1:]):
+        return lambda key, prefix=pattern[1:]: key.startswith(prefix)
+    return None
 
 
 def _python_types(types) -> frozenset | None:

@@ -67,6 +67,7 @@ _INF = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
 _NAN = frozenset((".nan", ".NaN", ".NAN"))
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _NUMBER_START = frozenset("0123456789+-.")
+_PLAIN_WORDS = _NULLS | _TRUE | _FALSE   # plain scalars that are not text
 
 
 def _parse_go_int(text: str):
@@ -257,10 +258,13 @@ class _Budget:
     def spend(self, n: int, pos):
         self.left -= n
         if self.left < 0:
-            raise InputError(
-                f"document expands to more than {MAX_NODES:,} nodes", pos,
-                hint="this usually means YAML aliases that refer to each other many times "
-                     "(an 'alias bomb'); podgen stops instead of expanding them")
+            raise self.too_many_nodes(pos)
+
+    def too_many_nodes(self, pos) -> InputError:
+        return InputError(
+            f"document expands to more than {MAX_NODES:,} nodes", pos,
+            hint="this usually means YAML aliases that refer to each other many times "
+                 "(an 'alias bomb'); podgen stops instead of expanding them")
 
     def spend_text(self, n: int, pos):
         self.text_left -= n
@@ -349,46 +353,23 @@ def _compose(text: str, path: str, get_event) -> list:
     except ImportError:  # pragma: no cover
         YAMLError = Exception
 
+    # One pass per event of a file of up to a million nodes: the state of the innermost open
+    # container lives in locals (its parent's state is pushed on `stack`) and every finished
+    # value is attached by the one block at the end of the loop, without a call per node.
     budget = _Budget(path)
+    left = budget.left            # nodes still allowed; written back around _copy
     documents = []
     anchors: dict = {}
-    # stack items: [container, pending_key, pending_key_pos, anchor, merges]
-    stack: list = []
+    stack: list = []              # the enclosing containers' states, as pushed below
+    top = None                    # the innermost open container; None at document level
+    in_map = False                # top is a YMap
+    key = _NO_KEY                 # in a mapping: the key waiting for its value
+    kpos = None
+    merge_key = False             # that key is a plain '<<' (a merge, not a key named "<<")
+    anchor = None                 # top's anchor, registered when top is complete
+    merges = None                 # top's '<<' values: [(value, pos)]
     root = None
     root_set = False
-
-    def attach(value, pos, raw_key: bool = False, key_text=None):
-        """Add a finished value to the container on top of the stack."""
-        nonlocal root, root_set
-        if not stack:
-            root, root_set = value, True
-            return
-        frame = stack[-1]
-        container = frame[0]
-        if type(container) is YSeq:
-            container.append(value)
-            container.ipos.append(pos)
-            return
-        if frame[1] is _NO_KEY:
-            # this value is a key
-            if not raw_key:
-                raise InputError("mapping keys must be plain strings, not mappings or lists", pos,
-                                 hint="compose keys are names; quote the key if it is meant as text")
-            frame[1] = key_text
-            frame[2] = pos
-            return
-        key, kpos = frame[1], frame[2]
-        frame[1] = _NO_KEY
-        if key == "<<" and frame[5]:
-            frame[4].append((value, pos))
-            return
-        if key in container:
-            first = container.kpos[key]
-            raise InputError(f"duplicate key {key!r} (first defined at line {first[1]}, column {first[2]})",
-                             kpos, hint="remove one of the two entries; YAML keys must be unique")
-        container[key] = value
-        container.kpos[key] = kpos
-        container.vpos[key] = pos
 
     try:
         while True:
@@ -397,38 +378,40 @@ def _compose(text: str, path: str, get_event) -> list:
             if etype is ScalarEvent:
                 mark = event.start_mark
                 pos = (path, mark.line + 1, mark.column + 1)
-                budget.spend(1, pos)
-                text_value = event.value
-                if len(text_value) > MAX_SCALAR:
-                    raise InputError(f"a value of {len(text_value) // 1024:,} KiB: podgen reads values up to "
+                left -= 1
+                if left < 0:
+                    raise budget.too_many_nodes(pos)
+                value = event.value
+                if len(value) > MAX_SCALAR:
+                    raise InputError(f"a value of {len(value) // 1024:,} KiB: podgen reads values up to "
                                      f"{MAX_SCALAR // 1024:,} KiB", pos,
                                      hint="no program argument or environment variable can be that long "
                                           "(Linux allows 128 KiB); check that this is the right file")
-                if event.style == '"' and _BAD_CHARS.search(text_value):
-                    raise _bad_char_error(text_value, pos)
-                is_key = bool(stack) and type(stack[-1][0]) is YMap and stack[-1][1] is _NO_KEY
-                if is_key:
+                style = event.style
+                if style == '"' and _BAD_CHARS.search(value):
+                    raise _bad_char_error(value, pos)
+                if in_map and key is _NO_KEY:
                     # keys stay text, whatever they look like (go: map[string]any)
-                    plain_merge = event.implicit[0] and event.style in ("", None) and text_value == "<<"
                     if event.anchor:
-                        anchors[event.anchor] = text_value
-                    attach(None, pos, raw_key=True, key_text=text_value)
-                    stack[-1][5] = plain_merge
+                        anchors[event.anchor] = value
+                    key, kpos = value, pos
+                    merge_key = value == "<<" and event.implicit[0] and style in ("", None)
                     continue
                 tag = event.tag
-                if event.implicit[0] and event.style in ("", None) and (tag is None or tag == "!"):
-                    value = resolve_plain(text_value) if text_value else None
-                elif tag is None or tag == "!" or event.implicit[1]:
-                    value = text_value
-                else:
-                    value = _resolve_tagged(tag, text_value, pos)
+                if event.implicit[0] and style in ("", None) and (tag is None or tag == "!"):
+                    # most plain scalars are words: only these few can resolve to something else
+                    if not value or value[0] in _NUMBER_START or value in _PLAIN_WORDS:
+                        value = resolve_plain(value) if value else None
+                elif not (tag is None or tag == "!" or event.implicit[1]):
+                    value = _resolve_tagged(tag, value, pos)
                 if event.anchor:
                     anchors[event.anchor] = value
-                attach(value, pos)
             elif etype is MappingStartEvent or etype is SequenceStartEvent:
                 mark = event.start_mark
                 pos = (path, mark.line + 1, mark.column + 1)
-                budget.spend(1, pos)
+                left -= 1
+                if left < 0:
+                    raise budget.too_many_nodes(pos)
                 if len(stack) >= MAX_DEPTH:
                     raise InputError(f"document is nested more than {MAX_DEPTH} levels deep", pos,
                                      hint="compose files are only a few levels deep; check the file")
@@ -436,42 +419,45 @@ def _compose(text: str, path: str, get_event) -> list:
                 if tag is not None and tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"):
                     raise InputError(f"unsupported YAML tag {tag}", pos,
                                      hint="Compose files use plain YAML; remove the tag")
-                if stack and type(stack[-1][0]) is YMap and stack[-1][1] is _NO_KEY:
+                if in_map and key is _NO_KEY:
                     raise InputError("mapping keys must be plain strings, not mappings or lists", pos,
                                      hint="compose keys are names; quote the key if it is meant as text")
-                container = YMap() if etype is MappingStartEvent else YSeq()
-                container.pos = pos
-                stack.append([container, _NO_KEY, None, event.anchor, [], False, pos])
+                stack.append((top, in_map, key, kpos, merge_key, anchor, merges))
+                in_map = etype is MappingStartEvent
+                top = YMap() if in_map else YSeq()
+                top.pos = pos
+                key, anchor, merges = _NO_KEY, event.anchor, None
+                continue
             elif etype is MappingEndEvent or etype is SequenceEndEvent:
-                frame = stack.pop()
-                container = frame[0]
-                if frame[4]:
-                    _apply_merges(container, frame[4], budget)
-                if frame[3]:
-                    anchors[frame[3]] = container
-                attach(container, frame[6])
+                value, pos = top, top.pos
+                if merges:
+                    _apply_merges(value, merges, budget)
+                if anchor:
+                    anchors[anchor] = value
+                top, in_map, key, kpos, merge_key, anchor, merges = stack.pop()
             elif etype is AliasEvent:
                 mark = event.start_mark
                 pos = (path, mark.line + 1, mark.column + 1)
                 if event.anchor not in anchors:
                     raise InputError(f"unknown YAML alias *{event.anchor}", pos,
                                      hint="define the anchor (&name) before using it")
-                target = anchors[event.anchor]
-                is_key = bool(stack) and type(stack[-1][0]) is YMap and stack[-1][1] is _NO_KEY
-                if is_key:
-                    if type(target) in (YMap, YSeq):
+                value = anchors[event.anchor]
+                if in_map and key is _NO_KEY:
+                    if type(value) in (YMap, YSeq):
                         raise InputError("mapping keys must be plain strings, not mappings or lists", pos,
                                          hint="the alias used as a key names a mapping or a list")
-                    attach(None, pos, raw_key=True, key_text=str(target))
-                    stack[-1][5] = False
+                    key, kpos, merge_key = str(value), pos, False
                     continue
-                if type(target) in (YMap, YSeq):
-                    target = _copy(target, budget, pos)
+                if type(value) in (YMap, YSeq):
+                    budget.left = left
+                    value = _copy(value, budget, pos)
+                    left = budget.left
                 else:
-                    budget.spend(1, pos)
-                    if type(target) is str:
-                        budget.spend_text(len(target), pos)
-                attach(target, pos)
+                    left -= 1
+                    if left < 0:
+                        raise budget.too_many_nodes(pos)
+                    if type(value) is str:
+                        budget.spend_text(len(value), pos)
             elif etype is DocumentStartEvent:
                 if len(documents) >= MAX_DOCUMENTS:
                     mark = event.start_mark
@@ -480,10 +466,34 @@ def _compose(text: str, path: str, get_event) -> list:
                                      hint="a compose file is one document (or a few, separated by ---)")
                 root, root_set = None, False
                 anchors = {}
+                continue
             elif etype is DocumentEndEvent:
                 documents.append(root if root_set else None)
+                continue
             elif etype is StreamEndEvent:
                 break
+            else:
+                continue
+            # a finished value (scalar, alias or container) at pos: attach it to top
+            if top is None:
+                root, root_set = value, True
+            elif not in_map:
+                top.append(value)
+                top.ipos.append(pos)
+            elif merge_key and key == "<<":
+                if merges is None:
+                    merges = []
+                merges.append((value, pos))
+                key = _NO_KEY
+            elif key in top:
+                first = top.kpos[key]
+                raise InputError(f"duplicate key {key!r} (first defined at line {first[1]}, column {first[2]})",
+                                 kpos, hint="remove one of the two entries; YAML keys must be unique")
+            else:
+                top[key] = value
+                top.kpos[key] = kpos
+                top.vpos[key] = pos
+                key = _NO_KEY
     except InputError:
         raise
     except RecursionError:

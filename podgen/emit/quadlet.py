@@ -44,6 +44,8 @@ class QuadletEmitter:
         self.diags: list = spec.diagnostics
         self.units_by_service = {c.service: c for c in spec.containers}
         self.needs_vars: dict = {}      # unit -> {variable: value} for [Service] Environment=
+        self._supported: dict = {}      # since -> target.at_least(*since)
+        self.strips_quotes = target.at_least(5, 0)
 
     # --- helpers ---------------------------------------------------------------------------
     def error(self, svc_name, span, message, hint=None):
@@ -55,6 +57,13 @@ class QuadletEmitter:
             span = owner.span if owner is not None else Span("")
         self.diags.append(Diagnostic(span, "PG703", Severity.ERROR, message, service=svc_name,
                                      notes=notes, name=rule.name if rule else ""))
+
+    def supports(self, since: tuple) -> bool:
+        """``target.at_least(*since)``, remembered: it is asked for every option of every container."""
+        ok = self._supported.get(since)
+        if ok is None:
+            ok = self._supported[since] = self.target.at_least(*since)
+        return ok
 
     def check_name(self, kind: str, name: str, span, svc=None) -> bool:
         if _OBJECT_NAME.fullmatch(name) and len(name) <= 200:
@@ -179,9 +188,8 @@ class QuadletEmitter:
         q.add("ContainerName", single_value(c.name))
         self.put(q, "Image", c.image, "single", c.service, c.span)
         for opt in c.options:
-            comments = list(opt.comments)
-            if opt.note:
-                comments.append(opt.note)
+            # not copied: nothing below changes the list, and UnitSection.add keeps a copy
+            comments = opt.comments + [opt.note] if opt.note else opt.comments
             self.option(q, opt, c, comments)
         if c.notify_healthy:
             if self.target.at_least(5, 0):
@@ -198,9 +206,12 @@ class QuadletEmitter:
             if dep is None:
                 continue
             dep_unit = f"{dep.unit}.service"
-            why = {"service_healthy": f"starts once {req.service} is healthy",
-                   "service_completed_successfully": f"starts once {req.service} has completed successfully",
-                   }.get(req.condition, f"starts after {req.service}")
+            if req.condition == "service_healthy":
+                why = f"starts once {req.service} is healthy"
+            elif req.condition == "service_completed_successfully":
+                why = f"starts once {req.service} has completed successfully"
+            else:
+                why = f"starts after {req.service}"
             u.add("Requires" if req.required else "Wants", dep_unit, [f"depends_on: {why}"])
             u.add("After", dep_unit)
             if req.restart:
@@ -208,7 +219,7 @@ class QuadletEmitter:
 
     def option(self, q, opt, c: ContainerSpec, comments):
         key = opt.key
-        usable = key is not None and self.target.at_least(*opt.since)
+        usable = key is not None and self.supports(opt.since)
         if key == "Network" and opt.qvalue and opt.qvalue.endswith(".container") and not self.target.at_least(5, 3):
             # Network=x.container needs 5.3; the plain container: form works on any version
             self.put(q, "Network", opt.value, "line", c.service, opt.span, comments)
@@ -242,7 +253,7 @@ class QuadletEmitter:
         """Write key=value escaped for *kind*; report what cannot be written."""
         try:
             if kind == "single":
-                text = single_value(value, strips_quotes=self.target.at_least(5, 0))
+                text = single_value(value, strips_quotes=self.strips_quotes)
             elif kind == "line":
                 text = line_value(value)
             elif kind == "words":
@@ -340,8 +351,19 @@ class QuadletEmitter:
 
 def _stop_exit_status(c: ContainerSpec) -> int | None:
     """128 + the stop signal: what ``podman run`` exits with when a stop signal kills the container."""
-    import signal
     name = str(next((o.value for o in c.options if o.flag == "--stop-signal"), None) or "SIGTERM").upper()
+    status = _STOP_STATUS.get(name, _UNKNOWN)
+    if status is _UNKNOWN:
+        status = _STOP_STATUS[name] = _signal_exit_status(name)
+    return status
+
+
+_STOP_STATUS: dict = {}     # signal name -> exit status (asked once per container)
+_UNKNOWN = object()
+
+
+def _signal_exit_status(name: str) -> int | None:
+    import signal
     if name.isdigit():
         number = int(name)
     else:

@@ -174,12 +174,22 @@ def parse_duration(text, span=None) -> float:
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text)
     s = str(text).strip()
+    seconds = _SECONDS.get(s)
+    if seconds is not None:
+        return seconds
     if re.fullmatch(r"\d+(\.\d+)?", s):
-        return float(s)
-    if not _DURATION.match(s):
+        seconds = float(s)
+    elif not _DURATION.match(s):
         raise LoweringError(f"invalid duration {text!r}", span,
                             "durations look like 30s, 1m30s, 500ms or 2h")
-    return sum(float(n) * _UNITS[u] for n, u in _DURATION_PART.findall(s))
+    else:
+        seconds = sum(float(n) * _UNITS[u] for n, u in _DURATION_PART.findall(s))
+    _SECONDS[s] = seconds
+    return seconds
+
+
+# the durations parsed so far: a project repeats a few (10s, 30s) in every service's healthcheck
+_SECONDS: dict = {}
 
 
 def podman_duration(text, span=None) -> str:
@@ -379,9 +389,9 @@ class Lowering:
 
     def k_labels(self, svc, spec, add):
         for name, value in svc.labels.items():
-            _check_key_name("label", name, svc, svc.span_of("labels", name))
-            add(Opt("--label", f"{name}={value}", "Label", "keyval", source="labels",
-                    span=svc.span_of("labels", name)))
+            span = svc.span_of("labels", name)
+            _check_key_name("label", name, svc, span)
+            add(Opt("--label", f"{name}={value}", "Label", "keyval", source="labels", span=span))
 
     def k_annotations(self, svc, spec, add):
         for name, value in svc.annotations.items():

@@ -67,11 +67,14 @@ def check(project, ctx):
                 yield _docker0_host(ctx, svc, i, host, span, modern)
         # names the service maps itself, to an address that works on the target
         mapped = {h for h, ip in svc.extra_hosts if ip != "172.17.0.1" and (ip != "host-gateway" or modern)}
-        values = [("environment", name, value, svc.span_of("environment", name))
-                  for name, value in svc.environment.items() if value]
+        values = [("environment", name, value) for name, value in svc.environment.items() if value]
         if svc.command:
-            values.append(("command", None, " ".join(svc.command), svc.span_of("command")))
-        for key, name, value, span in values:
+            values.append(("command", None, " ".join(svc.command)))
+        for key, name, value in values:
+            # both patterns need their literal text: most values are ruled out without a regex
+            if "172.17.0.1" not in value and "host.docker.internal" not in value:
+                continue
+            span = svc.span_of("command") if key == "command" else svc.span_of(key, name)
             label = f"environment variable {name}" if name else "command"
             if re.search(DOCKER0, value):
                 yield _replace(ctx, svc, key, name, span, DOCKER0, PODMAN_HOST, Severity.WARNING,

@@ -72,7 +72,8 @@ def ping_evidence(svc):
     """(span, what) of the first sign that *svc* pings, or None."""
     for key, words in (("command", svc.command), ("entrypoint", svc.entrypoint),
                        ("healthcheck", svc.healthcheck.test if svc.healthcheck else None)):
-        if words and any(_PING.search(str(w)) for w in words):
+        # every match contains "ping": the substring test rules out most words without the regex
+        if words and any("ping" in w and _PING.search(w) for w in map(str, words)):
             span = svc.span_of("healthcheck", "test") if key == "healthcheck" else svc.span_of(key)
             return span, f"its {key} runs ping"
     name = (svc.image or "").split("@", 1)[0].lower().rsplit("/", 1)[-1].split(":", 1)[0]
