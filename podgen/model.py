@@ -3,8 +3,9 @@
 Rules and emitters read these, never raw YAML.  Every object keeps the
 ``Span`` of the compose text it came from, so diagnostics and comments in the
 generated files point at ``file:line:col``.  ``Service.keys`` lists every key
-the service set (with its span) and ``Service.raw`` its normalised value, so
-that a key podgen cannot express is reported rather than lost.
+the service set (with its span) and ``Service.raw`` the normalised value of each
+key without a typed field, so that a key podgen cannot express is reported
+rather than lost.
 """
 from __future__ import annotations
 
@@ -190,7 +191,7 @@ class Service:
     configs: list = field(default_factory=list)            # FileRef
     profiles: list = field(default_factory=list)
     keys: dict = field(default_factory=dict)               # every key set -> Span
-    raw: dict = field(default_factory=dict)                # every key -> plain normalised value
+    raw: dict = field(default_factory=dict)                # key without a field below -> plain value
     spans: dict = field(default_factory=dict)              # (key, subkey...) -> Span for nested values
 
     def span_of(self, key: str, *rest) -> Span:
@@ -375,7 +376,8 @@ def _file_resource(key: str, spec: YMap, parent: YMap) -> FileResource:
 def _service(name: str, spec: YMap, parent: YMap) -> Service:
     svc = Service(name=name, span=_span(parent.kpos.get(name, spec.pos)))
     svc.keys = {k: _span(spec.kpos[k]) for k in spec}
-    svc.raw = {k: plain(v) for k, v in spec.items()}
+    # the typed keys are read from their fields; copying their (nested) values too was a sixth of this
+    svc.raw = {k: plain(v) for k, v in spec.items() if k not in _TYPED_KEYS}
     spans = svc.spans
     for key, value in spec.items():
         vpos = spec.vpos[key]
@@ -391,10 +393,11 @@ def _service(name: str, spec: YMap, parent: YMap) -> Service:
         elif key == "entrypoint":
             svc.entrypoint = None if value is None else [scalar_text(v) for v in value]
         elif key == "environment":
+            env, env_spans, kpos, vpos = svc.environment, svc.environment_spans, value.kpos, value.vpos
             for k, v in value.items():
-                svc.environment[k] = None if v is None else scalar_text(v)
-                svc.environment_spans[k] = _span(value.kpos[k])
-                spans[("environment", k)] = _span(value.vpos[k])
+                env[k] = v if type(v) is str else None if v is None else scalar_text(v)
+                env_spans[k] = _span(kpos[k])
+                spans[("environment", k)] = _span(vpos[k])
         elif key == "labels":
             svc.labels = _str_map(value)
             for k in value:
@@ -412,8 +415,8 @@ def _service(name: str, spec: YMap, parent: YMap) -> Service:
             svc.expose = [scalar_text(v) for v in value]
         elif key == "networks":
             for net, att in value.items():
-                spans[("networks", net)] = _span(value.kpos[net])
                 a = NetworkAttachment(name=net, span=_span(value.kpos[net]))
+                spans[("networks", net)] = a.span
                 if type(att) is YMap:
                     a.aliases = [scalar_text(x) for x in (att.get("aliases") or [])]
                     a.ipv4_address = _opt_str(att.get("ipv4_address"))
@@ -521,6 +524,15 @@ def _service(name: str, spec: YMap, parent: YMap) -> Service:
         elif key == "profiles":
             svc.profiles = [scalar_text(v) for v in value]
     return svc
+
+
+# the keys _service gives a typed field (and so does not keep in Service.raw)
+_TYPED_KEYS = frozenset((
+    "image", "build", "container_name", "command", "entrypoint", "environment", "labels", "annotations",
+    "ports", "expose", "networks", "network_mode", "volumes", "tmpfs", "depends_on", "links", "restart",
+    "healthcheck", "user", "working_dir", "hostname", "domainname", "cap_add", "cap_drop", "devices",
+    "sysctls", "ulimits", "extra_hosts", "dns", "dns_search", "dns_opt", "init", "stop_signal",
+    "stop_grace_period", "secrets", "configs", "profiles"))
 
 
 def _mount(v, pos) -> Mount:

@@ -339,9 +339,11 @@ def resolve_path(path: str, base_dir: str, home: str | None) -> str:
 
 def clean_target(target: str) -> str:
     """Container paths are cleaned (trailing '/' dropped) as compose does."""
-    import posixpath
     if not target:
         return "."
+    if target[0] == "/" and "//" not in target and "/." not in target and target[-1] != "/":
+        return target       # already clean (most are): normpath would return it unchanged
+    import posixpath
     cleaned = posixpath.normpath(target)
     return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
 
@@ -355,7 +357,7 @@ def parse_volume_spec(spec: str, pos, base_dir: str, home: str | None) -> YMap:
     if len(parts) > 3:
         raise InputError(f"invalid volume {spec!r}: too many ':'", pos,
                          hint="volumes look like SOURCE:TARGET[:OPTIONS]")
-    if any(p == "" for p in parts):
+    if "" in parts:
         raise InputError(f"invalid volume {spec!r}: empty section between colons", pos,
                          hint="a variable used in the path may be unset; check the .env file")
     # every key and value of the long form is at the place of the short one: the maps are filled

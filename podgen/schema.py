@@ -342,8 +342,9 @@ class Validator:
         additional_fn = None if additional in (True, False) else self.compile(additional)
         required = tuple(schema.get("required", ()))
         known = sorted(props)
-        # '^x-' (44 times in the compose schema) is a prefix test, not a regular expression
-        matchers = [_prefix_test(p) or self._re(p).search for p in schema.get("patternProperties", {})]
+        # key -> the patternProperties checks it must pass: keys repeat (every service has an image,
+        # most have LOG_LEVEL), so each is matched against the patterns once (up to a bound)
+        pattern_hits: dict = {}
 
         def check_object(value, pos, path, errors):
             if type(value) is not YMap and type(value) is not dict:
@@ -357,13 +358,15 @@ class Validator:
                     sub = props.get(k)
                     if sub is not None and not sub(v, None, None, None):
                         return False
-                    matched = sub is not None
-                    for match, (_rx, pfn) in zip(matchers, patterns):
-                        if match(k):
-                            matched = True
-                            if not pfn(v, None, None, None):
-                                return False
-                    if not matched and (additional is False or (
+                    hits = pattern_hits.get(k) if patterns else ()
+                    if hits is None:
+                        hits = tuple([pfn for rx, pfn in patterns if rx.search(k)])
+                        if len(pattern_hits) < 4096:
+                            pattern_hits[k] = hits
+                    for pfn in hits:
+                        if not pfn(v, None, None, None):
+                            return False
+                    if sub is None and not hits and (additional is False or (
                             additional_fn is not None and not additional_fn(v, None, None, None))):
                         return False
                 return True
@@ -462,9 +465,20 @@ class Validator:
         # Python types each branch can accept (None: any); a branch whose type keyword rules the
         # value out is not run: half of validating a big file went into such branches
         accepts = [_python_types(t) for t in types]
+        runnable: dict = {}     # Python type -> the branches that can accept a value of it
 
         def check_choice(value, pos, path, errors):
             t = type(value)
+            if errors is None:
+                # is_valid: usually a single branch fits the value's type (string or list, ...)
+                fits = runnable.get(t)
+                if fits is None:
+                    fits = runnable[t] = [fn for fn, ok in zip(fns, accepts) if ok is None or t in ok]
+                if not one:
+                    return any(fn(value, pos, path, None) for fn in fits)
+                if len(fits) == 1:
+                    return fits[0](value, pos, path, None)
+                return sum(1 for fn in fits if fn(value, pos, path, None)) == 1
             if not one:
                 for fn, ok in zip(fns, accepts):
                     if (ok is None or t in ok) and fn(value, pos, path, None):
@@ -532,14 +546,6 @@ _EXACT_TYPES = {"string": (str,), "object": (YMap, dict), "array": (YSeq, list),
                 "null": (type(None),), "integer": (int,), "number": (int, float)}
 _PYTHON_TYPES = {"string": (str,), "object": (YMap, dict), "array": (YSeq, list), "boolean": (bool,),
                  "null": (type(None),), "integer": (int, float), "number": (int, float)}
-
-
-def _prefix_test(pattern: str):
-    """``str.startswith`` for a pattern that is ``^`` and plain characters; None for any other."""
-    if len(pattern) > 1 and pattern[0] == "^" and all(
-            c.isascii() and (c.isalnum() or c in "-_") for c in pattern[1:]):
-        return lambda key, prefix=pattern[1:]: key.startswith(prefix)
-    return None
 
 
 def _python_types(types) -> frozenset | None:

@@ -39,7 +39,8 @@ class YMap(dict):
     __slots__ = ("kpos", "vpos", "pos")
 
     def __init__(self, *args):
-        super().__init__(*args)
+        if args:    # most maps start empty (one per mapping in the file): no call to dict.__init__
+            super().__init__(*args)
         self.kpos = {}
         self.vpos = {}
         self.pos = None
@@ -51,7 +52,8 @@ class YSeq(list):
     __slots__ = ("ipos", "pos")
 
     def __init__(self, *args):
-        super().__init__(*args)
+        if args:
+            super().__init__(*args)
         self.ipos = []
         self.pos = None
 
@@ -68,6 +70,8 @@ _NAN = frozenset((".nan", ".NaN", ".NAN"))
 _FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _NUMBER_START = frozenset("0123456789+-.")
 _PLAIN_WORDS = _NULLS | _TRUE | _FALSE   # plain scalars that are not text
+# every character of the numbers, .inf and .nan forms below (0x1F, 0o17, 0b1, 1_000, -1.5e3, .NaN)
+_NUMBER_CHARS = frozenset("0123456789_+-.xXoObBeEaAcCdDfFiInN")
 
 
 def _parse_go_int(text: str):
@@ -105,8 +109,8 @@ def resolve_plain(text: str):
         return True
     if text in _FALSE:
         return False
-    if text[0] not in _NUMBER_START:
-        return text
+    if text[0] not in _NUMBER_START or not _NUMBER_CHARS.issuperset(text):
+        return text     # e.g. ./data:/data or 10s: no number, infinity or NaN has these characters
     plain = text.replace("_", "")
     value = _parse_go_int(plain) if plain else None
     if value is not None:
@@ -397,13 +401,15 @@ def _compose(text: str, path: str, get_event) -> list:
                     key, kpos = value, pos
                     merge_key = value == "<<" and event.implicit[0] and style in ("", None)
                     continue
-                tag = event.tag
-                if event.implicit[0] and style in ("", None) and (tag is None or tag == "!"):
-                    # most plain scalars are words: only these few can resolve to something else
+                if event.implicit[0] and style in ("", None):
+                    # a plain scalar without a tag (the parsers set implicit[0] only then, or for "!");
+                    # most are words: only these few can resolve to something else
                     if not value or value[0] in _NUMBER_START or value in _PLAIN_WORDS:
                         value = resolve_plain(value) if value else None
-                elif not (tag is None or tag == "!" or event.implicit[1]):
-                    value = _resolve_tagged(tag, value, pos)
+                else:
+                    tag = event.tag
+                    if not (tag is None or tag == "!" or event.implicit[1]):
+                        value = _resolve_tagged(tag, value, pos)
                 if event.anchor:
                     anchors[event.anchor] = value
             elif etype is MappingStartEvent or etype is SequenceStartEvent:

@@ -225,11 +225,14 @@ class QuadletEmitter:
             self.put(q, "Network", opt.value, "line", c.service, opt.span, comments)
             return
         if usable and key == "User" and ":" in (opt.value or ""):
+            from podgen.emit.units import UnitSection
             user, group = opt.value.split(":", 1)
-            if self.put(q, "User", user, "single", c.service, opt.span, comments, fallback=False) and \
-                    self.put(q, "Group", group, "single", c.service, opt.span, fallback=False):
+            pair = UnitSection(q.name)      # both or neither: written to q only when both can be
+            if self.put(pair, "User", user, "single", c.service, opt.span, comments, fallback=False) and \
+                    self.put(pair, "Group", group, "single", c.service, opt.span, fallback=False):
+                for line in pair.lines:
+                    q.add(line.key, line.value, line.comments)
                 return
-            q.lines = [line for line in q.lines if line.key not in ("User", "Group")]
             usable = False
         if usable:
             value = opt.qvalue if opt.qvalue is not None else opt.value

@@ -116,6 +116,8 @@ class ProjectSpec:
 
 # Keys resolved while loading (nothing left to emit) or handled by dedicated code below.
 LOAD_TIME_KEYS = frozenset(("extends", "profiles", "env_file"))
+_HANDLED_KEYS = LOAD_TIME_KEYS | {"image", "build", "container_name", "command", "entrypoint"}
+_MISSING = object()
 NO_EQUIVALENT = {
     "credential_spec": "a Windows container feature",
     "isolation": "a Windows container feature",
@@ -255,6 +257,9 @@ class Lowering:
         self.project = project
         self.target = target
         self.diags = diagnostics
+        # compose key -> the k_<key> function or None, looked up once; functions, not bound methods,
+        # which would make a reference cycle (the CLI runs without the cyclic garbage collector)
+        self._handlers: dict = {}
 
     # --- diagnostics -----------------------------------------------------------------
     def warn(self, code: str, svc: Service | None, span, message: str, *, severity=Severity.WARNING,
@@ -353,16 +358,17 @@ class Lowering:
                 f"{build_command(spec.image, build)}", severity=Severity.INFO)))
         opts = spec.options
         add = opts.append
-        handled = set(LOAD_TIME_KEYS) | {"image", "build", "container_name", "command", "entrypoint"}
-
         spec.command = svc.command
         spec.entrypoint = svc.entrypoint
+        handlers = self._handlers
         for key in svc.keys:
-            if key in handled or key.startswith("x-"):
+            if key in _HANDLED_KEYS or key.startswith("x-"):
                 continue
-            handler = getattr(self, "k_" + key, None)
+            handler = handlers.get(key, _MISSING)
+            if handler is _MISSING:
+                handler = handlers[key] = getattr(type(self), "k_" + key, None)
             if handler is not None:
-                handler(svc, spec, add)
+                handler(self, svc, spec, add)
             elif key in NO_EQUIVALENT:
                 self.unsupported(svc, key, NO_EQUIVALENT[key], spec)
             else:
