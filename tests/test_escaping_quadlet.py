@@ -190,3 +190,24 @@ def test_u0080_is_refused(tmp_path, field, text):
     assert errors[0].span.line == 4, errors[0].span
     script = convert(opts, output_format="script")          # a script carries it unchanged
     assert not [d for d in script.diagnostics if d.code == "PG703"]
+
+
+@pytest.mark.parametrize("field,text", [
+    ("command", "    command: [echo, \"a${RAW}\"]\n"),
+    ("environment", "    environment: {A: \"${RAW}\"}\n"),
+    ("labels", "    labels: {l: \"${RAW}\"}\n"),
+    ("volumes", "    volumes: [\"/srv/${RAW}:/d\"]\n"),
+])
+def test_undecodable_bytes_are_refused(tmp_path, field, text):
+    """Bytes that are not UTF-8 (os.environ keeps them as surrogates) cannot go into a unit: systemd
+    skips a line that is not UTF-8.  Refused and located, not written and not a crash."""
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: busybox\n" + text, encoding="utf-8")
+    opts = Options(files=[str(tmp_path / "compose.yaml")], cwd=str(tmp_path), project_name="esc",
+                   environ={"PATH": "/usr/bin:/bin", "HOME": "/home/pm", "RAW": "x\udcffy"},
+                   target=Target(podman=(5, 4, 0)))
+    result = convert(opts)
+    errors = [d for d in result.diagnostics if d.code == "PG703"]
+    assert len(errors) == 1 and "UTF-8" in errors[0].message, errors
+    assert errors[0].span.line == 4, errors[0].span
+    for f in result.files:              # what is rendered anyway (comments) is valid UTF-8
+        f.text.encode("utf-8")

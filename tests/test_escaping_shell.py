@@ -158,3 +158,22 @@ def test_battery():
 def test_shell_is_really_dash():
     """Debian's sh is dash; the script must work with it (and with bash, checked above)."""
     assert "dash" in SHELLS or pytest.skip("dash is not installed")
+
+
+def test_undecodable_bytes_from_the_environment_reach_podman(tmp_path):
+    """A variable holding bytes that are not UTF-8 is passed on byte for byte, through -o and sh."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  s0:\n    image: busybox\n    environment: {A: \"${RAW}\"}\n"
+        "    command: [echo, \"${RAW}\"]\n    labels: {l: \"${RAW}\"}\n", encoding="utf-8")
+    (tmp_path / "podman").write_text(DUMPER)
+    os.chmod(tmp_path / "podman", 0o755)
+    env = {**os.environ, "RAW": "a\udcffb\udc80"}      # os.environ's form of the bytes a\xffb\x80
+    res = subprocess.run([sys.executable, "-m", "podgen", "convert", "compose.yaml", "--format", "script",
+                          "-p", "esc", "--podman-version", "4.3", "-o", "out", "-q"],
+                         cwd=tmp_path, env=env, capture_output=True)
+    assert res.returncode == 0, res.stderr.decode("utf-8", "replace")
+    assert b"Traceback" not in res.stderr
+    for shell in SHELLS:
+        [run] = [c for c in run_script(shell, tmp_path / "out" / "esc.sh", tmp_path) if c[:1] == [b"run"]]
+        assert b"--env=A=a\xffb\x80" in run and b"--label=l=a\xffb\x80" in run, run
+        assert run[-2:] == [b"echo", b"a\xffb\x80"], run

@@ -24,6 +24,11 @@ refused here (``Exec=`` writes them as a variable instead, see
   command (``Type=oneshot`` units accept several);
 * U+0080 is written ``\\x80``, which systemd turns into the single byte 0x80,
   not the character (every other non-ASCII character is written as it is).
+
+Bytes that are not UTF-8 (from an environment variable, which Python decodes
+with ``surrogateescape``) cannot go into a unit either: systemd ignores a line
+that is not UTF-8.  A shell script carries them unchanged (files are written
+with ``surrogateescape``).
 """
 from __future__ import annotations
 
@@ -31,9 +36,13 @@ import re
 
 # Fast paths (one regex scan instead of a Python loop per character); the loops
 # below still decide what to say or write when one of these characters is there.
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _CONTROL_BUT_TAB = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 _C_SPECIAL = re.compile('["\\\\\x00-\x1f\x7f]')     # what _c_quote escapes
+# what check_raw_line must look at: control characters but tab, U+0080, undecodable bytes
+_RAW_LINE_SUSPECT = re.compile("[\x00-\x08\x0a-\x1f\x7f\x80\ud800-\udfff]")
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
+_NOT_UTF8_WHY = ("is not valid UTF-8 (undecodable bytes, e.g. from an environment variable), "
+                 "and systemd ignores a unit line that is not UTF-8")
 
 
 class Verbatim(str):
@@ -99,6 +108,8 @@ def quote_word(value: str) -> str:
         raise Unrepresentable(_SEMICOLON)
     if "\x80" in value:
         raise Unrepresentable(_U0080)
+    if _NOT_UTF8.search(value) is not None:
+        raise Unrepresentable("the argument " + _NOT_UTF8_WHY)
     text = systemd_escape(value)
     if _SAFE_WORD_RE.match(text):
         return text
@@ -111,7 +122,9 @@ def quote_words(values) -> str:
 
 def check_raw_line(value: str, what: str = "value") -> None:
     """Raise Unrepresentable if *value* cannot be written raw after ``Key=``."""
-    if _CONTROL_BUT_TAB.search(value) is not None:
+    if _RAW_LINE_SUSPECT.search(value) is not None:
+        if _NOT_UTF8.search(value) is not None:
+            raise Unrepresentable(f"the {what} {_NOT_UTF8_WHY}")
         if "\n" in value or "\r" in value:
             raise Unrepresentable(f"the {what} contains a line break")
         if "\x00" in value:
@@ -156,7 +169,7 @@ def word_value(value: str) -> str:
 def comment(text: str) -> str:
     """One-line comment text: control characters are shown escaped, never emitted raw."""
     text = str(text)
-    if _CONTROL.search(text) is None:
+    if _COMMENT_SPECIAL.search(text) is None:
         return text
     out = []
     for ch in text:
@@ -166,9 +179,14 @@ def comment(text: str) -> str:
             out.append("\\r")
         elif ord(ch) < 0x20 or ord(ch) == 0x7F:
             out.append(f"\\x{ord(ch):02x}")
+        elif 0xD800 <= ord(ch) <= 0xDFFF:     # an undecodable byte (surrogateescape) or a lone surrogate
+            out.append(f"\\x{ord(ch) & 0xFF:02x}" if 0xDC80 <= ord(ch) <= 0xDCFF else f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
     return "".join(out)
+
+
+_COMMENT_SPECIAL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 # --- POSIX shell ------------------------------------------------------------------------

@@ -186,14 +186,17 @@ def test_disk_full_while_writing_leaves_previous_output(tmp_path, monkeypatch):
     assert convert(tmp_path).rc == 0
     previous = read_all(tmp_path / "out")
     project(tmp_path, "2")
-    import builtins
-    real_open = builtins.open
+    import os
+    real_write = os.write
+    written = {}        # fd -> bytes so far: the disk fills half-way through the first file
 
-    def full_open(file, mode="r", *a, **kw):
-        if "w" in mode and ".podgen-" in str(file) and str(file).endswith(".container"):
-            raise OSError(errno.ENOSPC, "No space left on device", str(file))
-        return real_open(file, mode, *a, **kw)
-    monkeypatch.setattr(builtins, "open", full_open)
+    def full_write(fd, data):
+        if written.get(fd, 0) > 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        n = real_write(fd, data[:max(1, len(data) // 2)])
+        written[fd] = written.get(fd, 0) + n
+        return n
+    monkeypatch.setattr(os, "write", full_write)
     res = convert(tmp_path, "--force")
     monkeypatch.undo()
     assert_clean_failure(res, fragments=("No space left on device",))
