@@ -29,6 +29,7 @@ class Options:
     ignore: tuple = ()
     severity: dict = field(default_factory=dict)      # code -> Severity
     rule_options: dict = field(default_factory=dict)  # code -> {option: value}
+    output_format: str = "quadlet"      # what lint checks values against: "quadlet" or "script"
 
     def project_options(self) -> ProjectOptions:
         return ProjectOptions(files=list(self.files), project_name=self.project_name,
@@ -105,17 +106,26 @@ def lint(opts: Options) -> LintResult:
 
 
 def lowering_findings(project, diags: list, opts: Options) -> list:
-    """The convert-stage findings (PG7xx) for *project*, which is repaired in place."""
+    """The convert-stage findings (PG7xx) for *project*, which is repaired in place.
+
+    With ``opts.output_format == "quadlet"`` (and a target that has Quadlet) the
+    units are built too, without rendering them, for what only a unit cannot
+    carry (PG703: U+0080, bytes that are not UTF-8, a quote Quadlet strips ...).
+    """
     from podgen.emit.spec import LoweringError, lower
     from podgen.rules import RULES
     fixed, _changes = rewrite(project, diags, copy=False)
     found: list = []
     try:
-        lower(fixed, opts.target, found)
+        spec = lower(fixed, opts.target, found)
     except LoweringError as exc:
         rule = RULES["PG703"]
         found.append(Diagnostic(Span.of(exc.span), "PG703", Severity.ERROR, exc.message, name=rule.name,
                                 notes=(exc.hint,) if exc.hint else ()))
+        return found
+    if opts.output_format == "quadlet" and opts.target.at_least(4, 4):
+        from podgen.emit.quadlet import QuadletEmitter
+        QuadletEmitter(spec, fixed, opts.target, []).emit()     # adds its findings to spec.diagnostics
     return found
 
 

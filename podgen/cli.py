@@ -87,7 +87,7 @@ def _codes(values) -> tuple:
 
 
 def _options(files, project_name, profiles, env_files, project_directory, target, config=None,
-             select=(), ignore=()):
+             select=(), ignore=(), output_format="quadlet"):
     from podgen.api import Options
     cfg = config or {}
     return Options(files=list(files), project_name=project_name, profiles=tuple(profiles),
@@ -95,7 +95,8 @@ def _options(files, project_name, profiles, env_files, project_directory, target
                    target=target,
                    select=_codes(select) or tuple(cfg.get("select", ())),
                    ignore=_codes(ignore) + tuple(cfg.get("ignore", ())),
-                   severity=cfg.get("severity_map", {}), rule_options=cfg.get("rule_options", {}))
+                   severity=cfg.get("severity_map", {}), rule_options=cfg.get("rule_options", {}),
+                   output_format=output_format)
 
 
 @click.group(context_settings=CONTEXT, epilog=EPILOG)
@@ -126,8 +127,9 @@ def cli():
               help="More compose files, merged in order like docker compose -f.")
 @click.option("-o", "--output", "outdir", metavar="DIR",
               help="Write the files into DIR (created if needed). Without -o they are printed.")
-@click.option("--format", "output_format", type=click.Choice(["quadlet", "script"]), default="quadlet",
-              show_default=True, help="Quadlet units, or one POSIX sh script with up/down.")
+@click.option("--format", "output_format", type=click.Choice(["quadlet", "script"]), default=None,
+              help="Quadlet units, or one POSIX sh script with up/down (default: quadlet, "
+                   "or output-format in the configuration).")
 @click.option("--force", is_flag=True, help="Replace files podgen generated before (never other files).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files in -o DIR are not up to date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
@@ -156,8 +158,10 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, podman
     if check and not outdir:
         raise UsageError("--check needs -o DIR: the directory to compare with")
     config = load_config(os.getcwd())
+    output_format = output_format or config.get("output-format", "quadlet")
     target = _target(podman_version, rootful, unprivileged_port_start, config)
-    opts = _options(files, project_name, profiles, env_files, project_directory, target, config)
+    opts = _options(files, project_name, profiles, env_files, project_directory, target, config,
+                    output_format=output_format)
     command = _regen_command(output_format, files, outdir, podman_version, target)
     result = api.convert(opts, output_format=output_format, header_command=command)
     errors = [d for d in result.diagnostics if d.code == "PG703"]
@@ -227,9 +231,12 @@ def _regen_command(output_format, files, outdir, podman_version, target) -> str:
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Exit 1 when a finding is at least this severe (default: warning).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing, just set the exit status.")
+@click.option("--for", "output_format", type=click.Choice(["quadlet", "script"]), default=None,
+              help="Check values against what convert writes: Quadlet units (default, or output-format "
+                   "in the configuration) or a script, which carries any value.")
 @_target_options
 @_project_options
-def lint(files, more_files, fmt, select, ignore, fail_on, quiet, podman_version, rootful,
+def lint(files, more_files, fmt, select, ignore, fail_on, quiet, output_format, podman_version, rootful,
          unprivileged_port_start, project_name, profiles, env_files, project_directory):
     """Report what breaks when these compose files run on rootless Podman.
 
@@ -270,7 +277,7 @@ def lint(files, more_files, fmt, select, ignore, fail_on, quiet, podman_version,
     errors = []
     for group, only in groups:
         opts = _options(group, project_name, profiles, env_files, project_directory, target, config,
-                        select, ignore)
+                        select, ignore, output_format or config.get("output-format", "quadlet"))
         try:
             found = api.lint(opts).diagnostics
         except PodgenError as exc:

@@ -13,6 +13,7 @@ registry; a bad configuration is an input error (exit 2) located at
     severity = { PG302 = "info" }
     fail-on = "error"
     podman-version = "4.9"
+    output-format = "quadlet"     # or "script": convert's default, what lint checks values for
     unprivileged-port-start = 1024
     rules = { privileged-port = { offset = 10000 } }
 

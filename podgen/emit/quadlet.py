@@ -269,7 +269,7 @@ class QuadletEmitter:
             if not fallback:
                 return False
             self.error(svc_name, span, f"{what or key + '='}: cannot write {value!r} into a Quadlet unit: {exc}",
-                       "change the value, or generate a shell script with --format script")
+                       "change the value, or use a shell script: convert --format script (lint --for script)")
             return False
         section.add(key, text, comments)
         return True
@@ -298,7 +298,7 @@ class QuadletEmitter:
             except Unrepresentable as exc:
                 self.error(c.service, svc.span_of("command") if svc else c.span,
                            f"command {c.command!r} cannot be written as Exec=: {exc}",
-                           "generate a shell script with --format script")
+                           "use a shell script: convert --format script (lint --for script)")
                 return
             comments = []
             for word, (var, why) in EXEC_WORD_VARS.items():

@@ -16,6 +16,13 @@ services:
     command: ["echo", "\\u0080"]     # PG703: Quadlet cannot carry U+0080
 ```
 
+Bytes that are not UTF-8 (an environment variable can hold them) cannot go
+into a unit either: systemd skips a line that is not UTF-8.
+
+`lint` reports this for Quadlet units, which `convert` writes by default; a
+project deployed with the script says so with `lint --for script` or
+`output-format = "script"` in its configuration.
+
 ## Fix
 Change the value, or generate a shell script instead (`--format script`),
 which can pass any value unchanged.

@@ -5,6 +5,8 @@ nothing) rather than emit a unit that would pass something else.  Two paths
 report it: the Quadlet emitter (U+0080 and the like, located diagnostics) and
 lowering errors (a value podman cannot take at all), raised as an ``InputError``
 with code PG703.  A shell script (``--format script``) carries any value.
+``lint`` reports both too (checking for Quadlet unless ``--for script`` or
+``output-format = "script"`` says the project is deployed with a script).
 """
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def test_fires_at_each_value(tmp_path):
 def test_messages(tmp_path):
     command, env, label = convert_text(tmp_path, U0080).diagnostics
     assert command.message == f"command ['echo', '\\x80'] cannot be written as Exec=: {U0080_MESSAGE}"
-    assert command.notes == ("generate a shell script with --format script",)
+    assert command.notes == ("use a shell script: convert --format script (lint --for script)",)
     assert env.message == ("Environment= (and PodmanArgs=): cannot write '--env=A=x\\x80' into a Quadlet "
                            f"unit: {U0080_MESSAGE}")
     assert label.message.startswith("Label= (and PodmanArgs=): cannot write '--label=b=\\x80'")
@@ -153,3 +155,56 @@ def test_convert_cli_script_format_succeeds(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "PG703" not in result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["demo.sh"]
+
+
+# --- lint reports it too, for the output the project uses ---------------------------------------------
+
+def lint_pg703(result) -> list:
+    return [line.split(" PG703 ")[0] for line in result.stdout.splitlines() if " PG703 " in line]
+
+
+def test_lint_reports_what_convert_refuses(tmp_path):
+    write(tmp_path, U0080)
+    result = run_podgen("lint", "compose.yaml", "--podman-version", "5.4", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert lint_pg703(result) == ["compose.yaml:5:14:", "compose.yaml:7:7:", "compose.yaml:9:7:"]
+    assert "lint --for script" in result.stdout
+
+
+def test_lint_for_script_accepts_it(tmp_path):
+    write(tmp_path, U0080)
+    result = run_podgen("lint", "compose.yaml", "--podman-version", "5.4", "--for", "script", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_lint_follows_output_format_in_the_configuration(tmp_path):
+    write(tmp_path, U0080)
+    (tmp_path / ".podgen.toml").write_text('output-format = "script"\n')
+    result = run_podgen("lint", "compose.yaml", "--podman-version", "5.4", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # --for wins over the configuration
+    result = run_podgen("lint", "compose.yaml", "--podman-version", "5.4", "--for", "quadlet", cwd=tmp_path)
+    assert lint_pg703(result) == ["compose.yaml:5:14:", "compose.yaml:7:7:", "compose.yaml:9:7:"]
+
+
+def test_convert_follows_output_format_in_the_configuration(tmp_path):
+    write(tmp_path, U0080)
+    (tmp_path / ".podgen.toml").write_text('output-format = "script"\n')
+    result = run_podgen("convert", "compose.yaml", "-o", tmp_path / "deploy", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "deploy").iterdir()) == ["demo.sh"]
+
+
+def test_lint_without_quadlet_on_the_target_checks_for_a_script(tmp_path):
+    """Podman 4.3 has no Quadlet: convert can only write a script there, which carries the value."""
+    write(tmp_path, U0080)
+    result = run_podgen("lint", "compose.yaml", "--podman-version", "4.3", cwd=tmp_path)
+    assert "PG703" not in result.stdout, result.stdout
+
+
+def test_lint_reports_lowering_errors(tmp_path):
+    write(tmp_path, "services:\n  job:\n    image: busybox\n    restart: bogus\n")
+    result = run_podgen("lint", "compose.yaml", "--podman-version", "5.4", "--for", "script", cwd=tmp_path)
+    assert result.returncode == 1
+    assert lint_pg703(result) == ["compose.yaml:4:5:"]
