@@ -983,10 +983,15 @@ class Lowering:
                         dep.notify_healthy = True
                     else:
                         svc = self.project.services[c.service]
+                        hc = self.project.services[req.service].healthcheck
+                        # podgen cannot look into images: a HEALTHCHECK in the image is invisible
+                        why = (f"the healthcheck of {req.service!r} sets no test (podgen cannot see one "
+                               "its image may define)" if hc is not None and not hc.disable and not hc.test
+                               else f"{req.service!r} has no healthcheck")
                         c.notes.append(("PG705", self.warn(
                             "PG705", svc, svc.depends_on[req.service].span,
                             f"service {c.service!r} waits for {req.service!r} to be healthy, but "
-                            f"{req.service!r} has no healthcheck; it only waits for it to start")))
+                            f"{why}; it only waits for it to start")))
                 elif req.condition == "service_completed_successfully":
                     dep.oneshot = True
 

@@ -15,8 +15,15 @@ services:
     image: postgres                      # no healthcheck
 ```
 
+A healthcheck that sets only timings (`interval:`, `retries:` ...) and no
+`test:` counts as none: Docker would time the image's own `HEALTHCHECK`, but
+podgen cannot look into images, and a unit waiting for a health status that
+never comes would fail to start.
+
 ## Fix
-Add a `healthcheck:` to the dependency, or use `condition: service_started`.
+Add a `healthcheck:` with a `test:` to the dependency (the image's
+`HEALTHCHECK` command, from `podman image inspect`), or use
+`condition: service_started`.
 """
 from podgen.diagnostics import Severity
 from podgen.rules._base import Rule

@@ -91,3 +91,18 @@ def test_converted_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     assert "Requires=demo-db.service" in app and "After=demo-db.service" in app
     assert "--sdnotify=healthy" in units["demo-checked.service"]
     assert "--sdnotify=healthy" not in units["demo-db.service"]
+
+
+def test_healthcheck_with_timings_only_counts_as_none(tmp_path):
+    """`interval:` without `test:` times the image's HEALTHCHECK under Docker, which podgen cannot
+    see: the message says so, and the dependency is not waited on for a health status."""
+    text = ("name: demo\nservices:\n  app:\n    image: registry.example/app:1\n    depends_on:\n"
+            "      db: {condition: service_healthy}\n  db:\n    image: registry.example/db:1\n"
+            "    healthcheck:\n      interval: 5s\n      retries: 2\n")
+    result = convert_text(tmp_path, text)
+    [d] = result.diagnostics
+    assert (d.code, d.span.line, d.span.col) == ("PG705", 6, 7)
+    assert d.message == ("service 'app' waits for 'db' to be healthy, but the healthcheck of 'db' sets no "
+                         "test (podgen cannot see one its image may define); it only waits for it to start")
+    assert keys(unit(result, "demo-db.container"), "Notify") == []
+    assert keys(unit(result, "demo-db.container"), "HealthInterval") == ["5s"]
