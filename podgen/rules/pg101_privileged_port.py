@@ -31,14 +31,17 @@ from __future__ import annotations
 
 from podgen.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
-from podgen.rules.ports import published_ports, taken_host_ports
+from podgen.rules.ports import HostPorts, published_ports
 
 
-def _new_port(port: int, remap: dict, offset: int, taken: set, ip, proto) -> int:
+def _new_port(port: int, remap: dict, offset: int, free) -> int:
+    """The remapped port (option remap, else port + offset), or the first free one above it;
+    *free(start)* finds that one (None: none left); over 65535 when there is none."""
     candidate = int(remap.get(str(port), remap.get(port, port + offset)))
-    while candidate <= 65535 and (candidate, proto) in taken:
-        candidate += 1
-    return candidate
+    if candidate > 65535:
+        return candidate
+    found = free(candidate)
+    return 65536 if found is None else found
 
 
 def check(project, ctx):
@@ -47,7 +50,7 @@ def check(project, ctx):
     limit = ctx.target.unprivileged_port_start
     remap = ctx.option("remap")
     offset = ctx.option("offset")
-    taken = taken_host_ports(project)
+    taken = HostPorts.of(project)
     for svc, index, port in published_ports(project):
         mode = svc.network_mode or ""
         if mode in ("host", "none") or mode.startswith("container:"):
@@ -62,10 +65,10 @@ def check(project, ctx):
                                         "lower net.ipv4.ip_unprivileged_port_start as root",))
             continue
         old = rng[0]
-        new = _new_port(old, remap, offset, taken, port.host_ip, port.protocol)
+        new = _new_port(old, remap, offset, lambda start, proto=port.protocol: taken.next_free(start, proto))
         if new > 65535:
             continue
-        taken.add((new, port.protocol))
+        taken.add(new, port.protocol)
 
         def apply(p, service=svc.name, index=index, old=old, new=new):
             target = p.services[service].ports[index]

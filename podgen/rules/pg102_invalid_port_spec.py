@@ -37,9 +37,11 @@ offers it.
 """
 from __future__ import annotations
 
+import os
+
 from podgen.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
-from podgen.rules.ports import published_ports
+from podgen.rules.ports import HostPorts
 
 
 def find_port(project, service: str, port, index: int):
@@ -60,15 +62,10 @@ def source_scalar(span) -> str | None:
     """The scalar that starts at *span*, as written in the file (no quotes); None for a mapping."""
     if not span.file or not span.line:
         return None
-    try:
-        with open(span.file, encoding="utf-8") as fh:
-            for number, line in enumerate(fh, 1):
-                if number == span.line:
-                    break
-            else:
-                return None
-    except (OSError, UnicodeDecodeError):
+    lines = _source_lines(span.file)
+    if lines is None or span.line > len(lines):
         return None
+    line = lines[span.line - 1]
     rest = line.rstrip("\r\n")[span.col - 1:]
     if rest[:1] in ("'", '"'):
         end = rest.find(rest[0], 1)
@@ -85,6 +82,26 @@ def source_scalar(span) -> str | None:
     return rest
 
 
+_lines_cache: dict = {}
+
+
+def _source_lines(path: str) -> list | None:
+    """The lines of *path*, read once per version of the file (one read per port made a file
+    with thousands of IPv6 ports quadratic)."""
+    try:
+        st = os.stat(path)
+        key = (path, st.st_mtime_ns, st.st_size)
+        lines = _lines_cache.get(key)
+        if lines is None:
+            with open(path, encoding="utf-8") as fh:
+                lines = fh.read().split("\n")
+            _lines_cache.clear()        # one file at a time is enough: ports are checked file by file
+            _lines_cache[key] = lines
+        return lines
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def bracketed(text: str) -> str | None:
     """``::1:80:80[/proto]`` -> ``[::1]:80:80[/proto]``; None when it is not that form."""
     body, slash, proto = text.partition("/")
@@ -95,16 +112,20 @@ def bracketed(text: str) -> str | None:
     return f"[{ip}]:{parts[-2]}:{parts[-1]}" + (slash + proto if slash else "")
 
 
-def _pick(ctx, rng, proto: str, taken: set, floor: int) -> int:
-    for candidate in range(max(rng[0], floor), rng[1] + 1):
-        if (candidate, proto) not in taken:
+def _pick(ctx, rng, proto: str, taken, floor: int) -> int:
+    """A port of *rng* no other published port uses (*taken*: a HostPorts that counts *rng* too)."""
+    start = max(rng[0], floor)
+    if start <= rng[1]:
+        candidate = taken.next_free_besides(start, proto, rng)
+        if candidate is not None and candidate <= rng[1]:
             return candidate
     if rng[0] < floor:
         # the whole range is privileged: remap its first port as PG101 remaps a single one,
         # otherwise the fixed spec would still fail rootless
         from podgen.rules.pg101_privileged_port import _new_port
         opts = ctx.options_of("PG101")
-        new = _new_port(rng[0], opts["remap"], opts["offset"], taken, None, proto)
+        new = _new_port(rng[0], opts["remap"], opts["offset"],
+                        lambda start: taken.next_free_besides(start, proto, rng))
         if new <= 65535:
             return new
     return rng[0]
@@ -113,12 +134,15 @@ def _pick(ctx, rng, proto: str, taken: set, floor: int) -> int:
 def check(project, ctx):
     rootless = ctx.target.rootless
     floor = ctx.target.unprivileged_port_start if rootless else 1
+    taken = None            # every published host port, counted once (for the first range)
     for svc in project.services.values():
         reported = set()
         for index, port in enumerate(svc.ports):
             rng = port.published_range
             if rng and rng[0] != rng[1]:
-                yield _range(project, ctx, svc, index, port, rng, floor)
+                if taken is None:
+                    taken = HostPorts.of(project)
+                yield _range(ctx, svc, index, port, rng, floor, taken)
             first = port.span not in reported
             reported.add(port.span)
             if port.host_ip and ":" in port.host_ip and first:
@@ -134,12 +158,7 @@ def check(project, ctx):
                            "supports it",))
 
 
-def _range(project, ctx, svc, index, port, rng, floor):
-    taken = set()
-    for _svc, _i, other in published_ports(project):
-        if other is not port and other.published_range:
-            lo, hi = other.published_range
-            taken.update((p, other.protocol) for p in range(lo, hi + 1))
+def _range(ctx, svc, index, port, rng, floor, taken):
     new = _pick(ctx, rng, port.protocol, taken, floor)
 
     def apply(p, service=svc.name, index=index, port=port, new=new):

@@ -42,6 +42,7 @@ from podgen.errors import InputError
 from podgen.rules._base import Rule
 from podgen.rules.pg102_invalid_port_spec import find_port
 from podgen.rules.pg104_ports_ignored import shared_netns
+from podgen.rules.ports import HostPorts
 
 
 def _address(ip):
@@ -77,14 +78,6 @@ def _entries(project):
                 yield svc, index, port, rng[0], rng[1]
 
 
-def _taken(project) -> set:
-    taken = set()
-    for svc in project.services.values():
-        for port in svc.ports:
-            rng = port.published_range
-            if rng:
-                taken.update((p, port.protocol) for p in range(rng[0], rng[1] + 1))
-    return taken
 
 
 def _privileged_remaps(project, target) -> set:
@@ -100,11 +93,8 @@ def _privileged_remaps(project, target) -> set:
     return picks
 
 
-def _free(start: int, proto: str, taken: set, reserved: set) -> int | None:
-    for candidate in range(start, 65536):
-        if (candidate, proto) not in taken and candidate not in reserved:
-            return candidate
-    return None
+def _free(start: int, proto: str, taken: HostPorts) -> int | None:
+    return taken.next_free(start, proto) if start <= 65535 else None
 
 
 def check(project, ctx):
@@ -114,8 +104,14 @@ def check(project, ctx):
         raise InputError(f"invalid options for PG103 port-conflict: strategy={strategy!r}, offset={offset!r}",
                          None, hint="strategy is next-free or offset; offset is a positive number of ports")
     entries = list(_entries(project))
-    taken = _taken(project)
+    taken = HostPorts.of(project)
     reserved = _privileged_remaps(project, ctx.target)
+    if reserved:
+        for proto in {port.protocol for _s, _i, port, _l, _h in entries}:
+            for number in reserved:
+                taken.add(number, proto)
+    # the fixes are applied one after the other to the same project: they share one index of it
+    applying: dict = {}
     limit = ctx.target.unprivileged_port_start if ctx.target.rootless else 0
     # earlier single-port entries by (port, protocol), in order: the first one whose address
     # overlaps is the clash (a scan of all earlier entries made 10,000 services take 11 s)
@@ -138,47 +134,85 @@ def check(project, ctx):
             yield ctx.diagnostic(port.span, message, service=svc.name,
                                  notes=("PG101 publishes both on distinct unprivileged ports",))
             continue
-        new = _free(low + 1 if strategy == "next-free" else low + offset, port.protocol, taken, reserved)
+        new = _free(low + 1 if strategy == "next-free" else low + offset, port.protocol, taken)
         if new is None:
             yield ctx.diagnostic(port.span, message, service=svc.name,
                                  notes=("no free host port is left above it; change one of them",))
             continue
-        taken.add((new, port.protocol))
+        taken.add(new, port.protocol)
         shares_item = any(p is not port and p.span == port.span for p in svc.ports)
         edits = () if shares_item else (SourceEdit(port.span, "port_published", new),)
         yield ctx.diagnostic(
             port.span, message, service=svc.name,
             notes=(f"{svc.name!r} publishes it on {new} instead (first published by {o_svc.name!r}, "
                    f"{o_port.span})",),
-            fix=Fix(f"publish on host port {new} instead of {low}", apply=_mover(svc.name, index, port, new),
-                    source_edits=edits))
+            fix=Fix(f"publish on host port {new} instead of {low}",
+                    apply=_mover(svc.name, index, port, new, applying), source_edits=edits))
 
 
-def _mover(service, index, port, new):
+def _mover(service, index, port, new, applying: dict):
     def apply(p):
         target = find_port(p, service, port, index)
-        if target is None or not target.published_range or not _still_clashes(p, target):
+        if target is None or not target.published_range:
             return []
-        taken = _taken(p)
-        chosen = new if (new, target.protocol) not in taken else _free(new, target.protocol, taken, set())
+        index_ = _PortIndex.of(p, applying)
+        if not index_.clashes(target):
+            return []
+        chosen = new if (new, target.protocol) not in index_.taken else _free(new, target.protocol, index_.taken)
         if chosen is None:
             return []
         before = target.spec()
         old = target.published
+        index_.move(target, chosen)
         target.published = str(chosen)
         return [Change(service, "ports", before, target.spec(), "PG103",
                        f"host port {old}/{target.protocol} is also published by another service")]
     return apply
 
 
-def _still_clashes(project, port) -> bool:
-    low, high = port.published_range
-    for _svc, _i, other, o_low, o_high in _entries(project):
-        if other is port or other.protocol != port.protocol:
-            continue
-        if o_low <= high and low <= o_high and overlap(other.host_ip, port.host_ip):
-            return True
-    return False
+class _PortIndex:
+    """The published ports of the project the fixes are applied to, by host port.
+
+    Built once for all the PG103 fixes (one scan of the project for each fix made
+    thousands of clashing services quadratic), and kept up to date as they move ports.
+    """
+
+    def __init__(self, project):
+        self.single: dict = {}          # (port, protocol) -> [Port]
+        self.ranges: list = []          # Port with a range of several host ports
+        for _svc, _i, port, low, high in _entries(project):
+            if low == high:
+                self.single.setdefault((low, port.protocol), []).append(port)
+            else:
+                self.ranges.append(port)
+        self.taken = HostPorts.of(project)
+
+    @classmethod
+    def of(cls, project, applying: dict) -> "_PortIndex":
+        if applying.get("project") is not project:
+            applying["project"], applying["index"] = project, cls(project)
+        return applying["index"]
+
+    def clashes(self, port) -> bool:
+        """Does another published port overlap *port* (same protocol, port and address)?"""
+        low, high = port.published_range
+        proto = port.protocol
+        if low == high:
+            singles = self.single.get((low, proto), ())
+        else:       # the fixes move single ports; a range (rare here) is compared with every port
+            singles = [o for (number, p), ports in self.single.items() if p == proto and low <= number <= high
+                       for o in ports]
+        others = [o for o in singles if o is not port]
+        others += [o for o in self.ranges if o is not port and o.protocol == proto
+                   and o.published_range[0] <= high and low <= o.published_range[1]]
+        return any(overlap(o.host_ip, port.host_ip) for o in others)
+
+    def move(self, port, new: int) -> None:
+        same = self.single.get((port.published_range[0], port.protocol))
+        if same is not None and port in same:
+            same.remove(port)
+        self.single.setdefault((new, port.protocol), []).append(port)
+        self.taken.add(new, port.protocol)
 
 
 RULE = Rule(code="PG103", name="port-conflict", severity=Severity.ERROR,

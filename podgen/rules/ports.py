@@ -10,11 +10,84 @@ def published_ports(project):
                 yield svc, index, port
 
 
-def taken_host_ports(project) -> set:
-    taken = set()
-    for _svc, _i, port in published_ports(project):
-        rng = port.published_range
-        if rng:
-            for p in range(rng[0], rng[1] + 1):
-                taken.add((p, port.protocol))
-    return taken
+class HostPorts:
+    """How many published ports use each host port, per protocol.
+
+    A range counts once on every port it covers without being listed port by port
+    (``1024-65535:80`` is two entries of a difference array, not 64,512 set members),
+    and ``next_free`` jumps over taken stretches instead of stepping through them
+    (the skips are remembered, union-find style), so that thousands of services on
+    one port, or on wide ranges, stay linear.  Counts only grow (``add``), which is
+    what keeps the remembered skips true: a port once taken stays taken.
+    """
+
+    def __init__(self, ranges=()):
+        self._ranges: dict = {}      # protocol -> [(low, high)], folded into _counts when first asked
+        self._counts: dict = {}      # protocol -> list of 65,537 counts
+        self._skips: dict = {}       # (protocol, allow) -> {port: a port at or after it to look at next}
+        for low, high, proto in ranges:
+            self._ranges.setdefault(proto, []).append((low, high))
+
+    @classmethod
+    def of(cls, project) -> "HostPorts":
+        """Every published host port of *project* (ports Podman ignores included, as before)."""
+        return cls((port.published_range + (port.protocol,)
+                    for _svc, _i, port in published_ports(project) if port.published_range))
+
+    def _table(self, proto: str) -> list:
+        counts = self._counts.get(proto)
+        if counts is None:
+            from itertools import accumulate
+            diff = [0] * 65538
+            for low, high in self._ranges.pop(proto, ()):
+                if 0 <= low <= high <= 65535:
+                    diff[low] += 1
+                    diff[high + 1] -= 1
+            counts = self._counts[proto] = list(accumulate(diff))
+        return counts
+
+    def count(self, port: int, proto: str) -> int:
+        return self._table(proto)[port] if 0 <= port <= 65535 else 0
+
+    def __contains__(self, key) -> bool:
+        port, proto = key
+        return self.count(port, proto) > 0
+
+    def add(self, port: int, proto: str) -> None:
+        # the skips stay true: they only ever lead past ports that were taken, and a search
+        # still looks at the count of the port it lands on
+        self._table(proto)[port] += 1
+
+    def next_free(self, start: int, proto: str, allow: int = 0) -> int | None:
+        """The first port from *start* used at most *allow* times; None above 65535."""
+        counts = self._table(proto)
+        skips = self._skips.setdefault((proto, allow), {})
+        port = start
+        path = []
+        while port <= 65535:
+            ahead = skips.get(port)
+            if ahead is None:
+                if counts[port] <= allow:
+                    break
+                ahead = port + 1
+            path.append(port)
+            port = ahead
+        for seen in path:              # path compression: the next search jumps straight here
+            skips[seen] = port
+        return port if port <= 65535 else None
+
+    def next_free_besides(self, start: int, proto: str, own: tuple) -> int | None:
+        """``next_free`` for a port that itself publishes the range *own*: its own use does not count."""
+        low, high = own
+        if start < low:
+            port = self.next_free(start, proto)
+            if port is None or port < low:
+                return port
+            start = low
+        if start <= high:
+            port = self.next_free(start, proto, allow=1)
+            if port is not None and port <= high:
+                return port
+            start = high + 1
+        return self.next_free(start, proto)
+

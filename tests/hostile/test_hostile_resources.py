@@ -151,3 +151,36 @@ def test_big_but_legitimate_env_file_loads(tmp_path):
     assert res.rc == 0, res.text[-2000:]
     assert "nginx:value-99999-value-0-" in res.out
     assert res.seconds < SECONDS and res.max_rss < MAX_RSS, (res.seconds, res.max_rss / MIB)
+
+
+def crowded_ports() -> str:
+    """Port rules' worst cases: 3,000 services on one port, 300 services on one wide host range for
+    one container port, 2,000 unbracketed IPv6 ports (each of these took 5-60 s when every port
+    looked at every other port, or re-read the file)."""
+    out = ["name: crowded", "services:"]
+    for i in range(3000):
+        out += [f"  same{i}:", "    image: busybox", "    ports: [\"8080:80\", \"80:80/udp\"]"]
+    for i in range(300):
+        out += [f"  wide{i}:", "    image: busybox", "    ports: [\"1024-65535:80\"]"]
+    for i in range(2000):
+        out += [f"  v6x{i}:", "    image: busybox", f"    ports: [\"::1:{30000 + i}:80\"]"]
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("argv", [["lint", "compose.yaml", "--podman-version", "5.4", "--format", "json"],
+                                  ["convert", "compose.yaml", "--podman-version", "5.4", "-q"]],
+                         ids=["lint", "convert"])
+def test_crowded_ports_stay_linear(tmp_path, argv):
+    write(tmp_path / "compose.yaml", crowded_ports())
+    res = run_measured(argv, tmp_path, timeout=120)
+    assert not res.timed_out and "Traceback" not in res.text, res.text[-2000:]
+    assert res.seconds < 4 * SECONDS and res.max_rss < MAX_RSS, (res.seconds, res.max_rss / MIB)
+    if argv[0] == "lint":
+        import json
+        codes = [d["code"] for d in json.loads(res.out)]
+        # every later 8080/tcp and 80/udp clashes; 80/udp is remapped by PG101 (3,000 of them);
+        # every wide range is narrowed (PG102), every IPv6 address is bracketed (PG102)
+        counts = tuple(codes.count(c) for c in ("PG101", "PG102", "PG103"))
+        assert counts == (3000, 300 + 2000, 2 * 2999), counts
+    else:
+        assert res.rc == 0, res.text[-2000:]
