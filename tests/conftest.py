@@ -1,20 +1,16 @@
 """Shared fixtures: golden files, running podgen in-process and as a program."""
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 TESTS = Path(__file__).resolve().parent
-ROOT = TESTS.parent
 sys.path.insert(0, str(TESTS))
 
+from cli_run import run_podgen  # noqa: E402  (the podgen_cli fixture)
 from realpodman import quadlet_generator, quadlet_verify  # noqa: E402,F401  (fixtures)
-
-# A fixed environment so goldens do not depend on who runs the tests.
-CLEAN_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/home/user", "LANG": "C.UTF-8"}
 
 
 def pytest_addoption(parser):
@@ -34,16 +30,6 @@ def golden(request):
         expected = path.read_text(encoding="utf-8")
         assert actual == expected, f"{path} differs: run pytest --update-goldens and review the diff"
     return check
-
-
-def run_podgen(*args, cwd=None, env=None, input=None, timeout=60):
-    """Run the real command line (``python -m podgen``) and capture everything."""
-    full_env = dict(CLEAN_ENV)
-    full_env["PYTHONPATH"] = str(ROOT)
-    if env:
-        full_env.update(env)
-    return subprocess.run([sys.executable, "-m", "podgen", *map(str, args)], cwd=cwd, env=full_env,
-                          input=input, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Real Quadlet 5.4.2 / systemd 257 static checks for any podgen test.
 
 Re-exports the fast, boot-free helpers of tests/e2e/harness.py and defines the
-pytest fixtures ``quadlet_generator`` and ``quadlet_verify``.  Register them in
+pytest fixtures ``quadlet_generator`` and ``quadlet_verify``, with helpers to run
+Quadlet on podgen's output and read what it generated (``run_quadlet``,
+``split_dryrun``, ``exec_start_line``, ``option_values``).  Register the fixtures in
 a conftest by importing them, e.g. in tests/conftest.py::
 
     from realpodman import quadlet_generator, quadlet_verify  # noqa: F401
@@ -91,17 +93,47 @@ def quadlet_verify():
     return systemd_analyze_verify
 
 
+def run_quadlet(generator, files, unit_dir: Path):
+    """Write podgen's output *files* into *unit_dir* and run the real Quadlet on it; it must succeed.
+
+    *generator* is the ``quadlet_generator`` fixture; returns its CompletedProcess
+    (``split_dryrun(proc.stdout)`` gives the generated services).
+    """
+    unit_dir = Path(unit_dir)
+    unit_dir.mkdir(exist_ok=True)
+    for f in files:
+        (unit_dir / f.name).write_text(f.text, encoding="utf-8")
+    proc = generator(unit_dir)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def exec_start_line(service: str) -> str:
+    """The one ``ExecStart=`` line of a generated service (ValueError unless there is exactly one)."""
+    (line,) = [line for line in service.splitlines() if line.startswith("ExecStart=")]
+    return line
+
+
+def option_values(command_line: str, option: str) -> list[str]:
+    """The word after each *option* word of a command line split at whitespace (``--env`` -> ``["A=1", ...]``)."""
+    words = command_line.split()
+    return [words[i + 1] for i, w in enumerate(words) if w == option]
+
+
 __all__ = [
     "HarnessError",
     "available",
     "e2e_required",
+    "exec_start_line",
     "harness",
     "load_harness",
+    "option_values",
     "quadlet_available",
     "quadlet_dryrun",
     "quadlet_generator",
     "quadlet_verify",
     "quadlet_version",
+    "run_quadlet",
     "skip_or_fail",
     "split_dryrun",
     "systemd_analyze_verify",

@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
 from escaping_values import compose_text, empty_service, expected_args, service_values  # noqa: E402
 from systemd_exec import exec_argv, podman_run_options  # noqa: E402
 
+from realpodman import run_quadlet, split_dryrun  # noqa: E402
+
 from podgen.api import Options, convert  # noqa: E402
 from podgen.target import Target  # noqa: E402
 
@@ -117,18 +119,12 @@ SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=
 @SETTINGS
 @given(services=st.lists(service_values(), min_size=1, max_size=6))
 def test_values_reach_podman_unchanged(quadlet_generator, services):
-    from systemd_exec import split_dryrun
     with tempfile.TemporaryDirectory(prefix="podgen-esc-") as tmp:
         top = Path(tmp)
         files, kept = convert_batch(services, top)
         if not kept:
             return
-        units = top / "units"
-        units.mkdir()
-        for f in files:
-            (units / f.name).write_text(f.text, encoding="utf-8")
-        res = quadlet_generator(units)
-        assert res.returncode == 0, res.stderr
+        res = run_quadlet(quadlet_generator, files, top / "units")
         generated = split_dryrun(res.stdout)
         for name, v in kept.items():
             unit = generated.get(f"esc-{name}.service")
@@ -148,7 +144,6 @@ BATTERY = [
 
 @pytest.mark.parametrize("form", ["command", "env", "label"])
 def test_battery(quadlet_generator, form):
-    from systemd_exec import split_dryrun
     with tempfile.TemporaryDirectory(prefix="podgen-esc-") as tmp:
         top = Path(tmp)
         services = []
@@ -163,12 +158,7 @@ def test_battery(quadlet_generator, form):
             services.append(v)
         files, kept = convert_batch(services, top)
         assert len(kept) == len(services), "podgen refused a battery value"
-        units = top / "units"
-        units.mkdir()
-        for f in files:
-            (units / f.name).write_text(f.text, encoding="utf-8")
-        res = quadlet_generator(units)
-        assert res.returncode == 0, res.stderr
+        res = run_quadlet(quadlet_generator, files, top / "units")
         generated = split_dryrun(res.stdout)
         for name, v in kept.items():
             check_service(name, generated[f"esc-{name}.service"], v, str(top / "binds"))

@@ -25,32 +25,12 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
 
 from escaping_values import compose_text, empty_service, expected_args, service_values, text  # noqa: E402
+from hostile_util import FAKE_PODMAN, read_argv_dump  # noqa: E402
 
 from podgen.api import Options, convert  # noqa: E402
 from podgen.target import Target  # noqa: E402
 
 SHELLS = [s for s in ("dash", "bash") if shutil.which(s)]
-
-DUMPER = """#!/bin/sh
-# records its arguments (count, then each one NUL-terminated) and plays a podman with nothing in it
-printf '%s\\0' "$#" "$@" >> "$PODGEN_DUMP"
-case "$1 $2" in
-    "network exists"*|"volume exists"*|"container exists"*|"secret inspect"*) exit 1 ;;
-    "wait "*) echo 0 ;;
-esac
-exit 0
-"""
-
-
-def read_dump(path: Path) -> list[list[bytes]]:
-    data = path.read_bytes().split(b"\0")
-    calls, i = [], 0
-    while i < len(data) - 1:
-        n = int(data[i])
-        calls.append(data[i + 1:i + 1 + n])
-        i += 1 + n
-    return calls
-
 
 def run_script(shell: str, script: Path, top: Path) -> list[list[bytes]]:
     dump = top / f"dump-{shell}"
@@ -60,7 +40,7 @@ def run_script(shell: str, script: Path, top: Path) -> list[list[bytes]]:
     res = subprocess.run([shell, str(script), "up"], cwd=top, env=env, capture_output=True, timeout=60)
     assert res.returncode == 0, (shell, res.stderr.decode("utf-8", "replace"))
     assert res.stdout == b"" and res.stderr == b"", (shell, res.stdout, res.stderr)
-    return read_dump(dump)
+    return read_argv_dump(dump)
 
 
 def opt_values(args: list[bytes]):
@@ -107,7 +87,7 @@ def check_project(services: list):
         top = Path(tmp)
         bind_root = str(top / "binds")
         (top / "compose.yaml").write_text(compose_text(services, bind_root), encoding="utf-8")
-        (top / "podman").write_text(DUMPER)
+        (top / "podman").write_text(FAKE_PODMAN)
         os.chmod(top / "podman", 0o755)
         opts = Options(files=[str(top / "compose.yaml")], cwd=str(top), project_name="esc",
                        environ={"PATH": "/usr/bin:/bin", "HOME": "/home/pm"}, target=Target(podman=(4, 3, 1)))
@@ -165,7 +145,7 @@ def test_undecodable_bytes_from_the_environment_reach_podman(tmp_path):
     (tmp_path / "compose.yaml").write_text(
         "services:\n  s0:\n    image: busybox\n    environment: {A: \"${RAW}\"}\n"
         "    command: [echo, \"${RAW}\"]\n    labels: {l: \"${RAW}\"}\n", encoding="utf-8")
-    (tmp_path / "podman").write_text(DUMPER)
+    (tmp_path / "podman").write_text(FAKE_PODMAN)
     os.chmod(tmp_path / "podman", 0o755)
     env = {**os.environ, "RAW": "a\udcffb\udc80"}      # os.environ's form of the bytes a\xffb\x80
     res = subprocess.run([sys.executable, "-m", "podgen", "convert", "compose.yaml", "--format", "script",

@@ -26,8 +26,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
 
 from escaping_values import empty_service  # noqa: E402
-from systemd_exec import expand_env, parse_environment, split_commands, split_dryrun, unit_values  # noqa: E402
+from hostile_util import read_argv_dump  # noqa: E402
+from systemd_exec import expand_env, parse_environment, split_commands, unit_values  # noqa: E402
 
+from realpodman import run_quadlet, split_dryrun  # noqa: E402
 from test_escaping_quadlet import BATTERY, convert_batch  # noqa: E402
 
 pytestmark = pytest.mark.e2e
@@ -96,12 +98,7 @@ def _generated_lines(quadlet_generator) -> dict:
             services.append(v)
         files, kept = convert_batch(services, top)
         assert len(kept) == len(services)
-        units = top / "units"
-        units.mkdir()
-        for f in files:
-            (units / f.name).write_text(f.text, encoding="utf-8")
-        res = quadlet_generator(units)
-        assert res.returncode == 0, res.stderr
+        res = run_quadlet(quadlet_generator, files, top / "units")
         for name, text in split_dryrun(res.stdout).items():
             if not name.startswith("esc-s"):
                 continue
@@ -129,12 +126,7 @@ def test_model_matches_real_systemd(engine, quadlet_generator):
     assert res.returncode == 0, res.stdout + res.stderr
     checked = []
     for name, (execs, envs) in probes.items():
-        dump = (engine.home / "podgen-dumps" / name).read_bytes().split(b"\0")
-        real, i = [], 0
-        while i < len(dump) - 1:
-            n = int(dump[i])
-            real.append(dump[i + 1:i + 1 + n])
-            i += 1 + n
+        real = read_argv_dump(engine.home / "podgen-dumps" / name)
         unit = f"{name}.service"
         spec = _specifiers(unit)
         env = parse_environment(envs, spec)

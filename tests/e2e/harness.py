@@ -1118,24 +1118,30 @@ def quadlet_dryrun(
     return _run(cmd, timeout=timeout, env=env)
 
 
-_UNIT_HEADER = re.compile(r"^---(.+)---$")
+_UNIT_HEADER = re.compile(r"---(.+)---")
 
 
 def split_dryrun(stdout: str) -> dict[str, str]:
-    """Split quadlet -dryrun output into {"web.service": "<unit text>", ...}."""
+    """Split quadlet -dryrun output into {"web.service": "<unit text>", ...}.
+
+    Splits on "\\n" only, as systemd reads lines, and keeps each unit's text as
+    it is: str.splitlines() would also break lines at U+2028, U+0085, \\x1c...
+    and str.strip() eat such characters at the ends, where a value may
+    legitimately hold them (tests/test_escaping_quadlet.py).
+    """
     units: dict[str, str] = {}
     current: str | None = None
     buf: list[str] = []
-    for line in stdout.splitlines():
-        m = _UNIT_HEADER.match(line)
+    for line in stdout.split("\n"):
+        m = _UNIT_HEADER.fullmatch(line)
         if m:
             if current is not None:
-                units[current] = "\n".join(buf).strip() + "\n"
+                units[current] = "\n".join(buf) + "\n"
             current, buf = m.group(1), []
         elif current is not None:
             buf.append(line)
     if current is not None:
-        units[current] = "\n".join(buf).strip() + "\n"
+        units[current] = "\n".join(buf) + "\n"
     return units
 
 

@@ -6,43 +6,19 @@ only inside networks these tests create; every loop bounded.
 
 from __future__ import annotations
 
-import socket
+import functools
 import textwrap
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
+import podgen_e2e
+from podgen_e2e import IMAGE, free_loopback_port, http_get_loopback
+
 pytestmark = pytest.mark.e2e
 
-IMAGE = "localhost/busybox:test"
-
-
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get_loopback(port: int, path: str = "/", attempts: int = 40, delay: float = 0.25) -> str:
-    """GET http://127.0.0.1:port/path from the host; bounded retries."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    last: Exception | None = None
-    for _ in range(attempts):
-        try:
-            with opener.open(f"http://127.0.0.1:{port}{path}", timeout=3) as resp:
-                return resp.read().decode()
-        except (urllib.error.URLError, ConnectionError, OSError) as exc:
-            last = exc
-            time.sleep(delay)
-    raise AssertionError(f"no answer on 127.0.0.1:{port} after {attempts} attempts: {last}")
-
-
-def run_ok(engine, script: str, timeout: float = 90) -> str:
-    r = engine.sh(script, timeout=timeout)
-    assert r.returncode == 0, f"rc={r.returncode}\n--- stdout\n{r.stdout}\n--- stderr\n{r.stderr}"
-    return r.stdout
+# podgen_e2e's, with this module's shorter default bound
+run_ok = functools.partial(podgen_e2e.run_ok, timeout=90)
 
 
 # a shell function for scripts: retry a command up to N times, 0.25 s apart
@@ -117,7 +93,7 @@ def test_published_port_answers_on_host_loopback(podman_engine):
         podman_engine,
         f"podman run -d --name e2e-web -p 127.0.0.1:{port}:8080 {IMAGE} httpd -f -p 8080 -h /var/www",
     )
-    assert http_get_loopback(port).strip() == "podgen e2e busybox"
+    assert http_get_loopback(port, attempts=40).strip() == "podgen e2e busybox"
 
 
 def test_put_copies_files_owned_by_pm(podman_engine, tmp_path):
@@ -182,7 +158,7 @@ podman run --rm --network e2esmoke localhost/busybox:test wget -qO- -T 5 http://
     )
     assert out.split("\n")[:2] == ["active", "active"], out
     assert "e2eweb" in out and "podgen e2e busybox" in out
-    assert http_get_loopback(port).strip() == "podgen e2e busybox"
+    assert http_get_loopback(port, attempts=40).strip() == "podgen e2e busybox"
 
     podman54.cleanup()
     after = run_ok(

@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cli_run import assert_clean_failure  # noqa: F401  (tests/cli_run.py, on sys.path by tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 GIB = 1024 ** 3
 # Variables that would change what podgen loads; cleared for every run.
@@ -88,22 +90,6 @@ def snapshot(top: Path) -> dict:
             st = os.lstat(p)
             found[os.path.relpath(p, top)] = (st.st_mode, st.st_size, st.st_mtime_ns)
     return found
-
-
-def assert_clean_failure(res: Result, *, rc: int = 2, file: str | None = None, where: str | None = None,
-                         fragments=(), help_line: bool = True):
-    text = res.text
-    assert res.rc == rc, f"exit {res.rc}, expected {rc}:\n{text}"
-    assert "Traceback" not in text, text
-    assert "internal error" not in text, text
-    if file is not None:
-        assert file in text, f"{file!r} not named in:\n{text}"
-    if where is not None:
-        assert where in text, f"{where!r} (line:col) not in:\n{text}"
-    for frag in fragments:
-        assert frag in text, f"{frag!r} not in:\n{text}"
-    if help_line:
-        assert "help:" in text, f"no 'help:' line (what to do) in:\n{text}"
 
 
 COMMANDS = ("convert", "lint", "config", "fix")
@@ -242,6 +228,32 @@ def as_nobody_prefix() -> list | None:
         if os.path.exists(tool):
             return [tool, "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
     return None
+
+
+# --- a podman that records its arguments -------------------------------------------------------
+
+# Run a generated script with PODMAN=<this file> and PODGEN_DUMP=<a file>; read_argv_dump(<that file>)
+# then gives every podman call.
+FAKE_PODMAN = """#!/bin/sh
+# records its arguments (count, then each one NUL-terminated) and plays a podman with nothing in it
+printf '%s\\0' "$#" "$@" >> "$PODGEN_DUMP"
+case "$1 $2" in
+    "network exists"*|"volume exists"*|"container exists"*|"secret inspect"*) exit 1 ;;
+    "wait "*) echo 0 ;;
+esac
+exit 0
+"""
+
+
+def read_argv_dump(path: Path) -> list[list[bytes]]:
+    """The calls recorded by ``printf '%s\\0' "$#" "$@" >> FILE`` (FAKE_PODMAN), each as its argv[1:]."""
+    data = Path(path).read_bytes().split(b"\0")
+    calls, i = [], 0
+    while i < len(data) - 1:
+        n = int(data[i])
+        calls.append(data[i + 1:i + 1 + n])
+        i += 1 + n
+    return calls
 
 
 # --- writing arbitrary text into a compose file ----------------------------------------------

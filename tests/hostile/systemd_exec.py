@@ -316,25 +316,3 @@ def podman_run_options(argv: list[bytes]):
             opts.append((a, argv[i + 1]))
             i += 2
     raise ExecError("no image in podman run command")
-
-
-def split_dryrun(stdout: str) -> dict:
-    """``quadlet -dryrun`` output -> {"name.service": unit text}.
-
-    Splits on "\\n" only, as systemd reads lines: str.splitlines() would also break
-    lines at U+2028, U+0085, \\x1c... that a value may legitimately contain.
-    """
-    units: dict = {}
-    current = None
-    buf: list = []
-    for line in stdout.split("\n"):
-        m = re.fullmatch(r"---(.+)---", line)
-        if m:
-            if current is not None:
-                units[current] = "\n".join(buf) + "\n"
-            current, buf = m.group(1), []
-        elif current is not None:
-            buf.append(line)
-    if current is not None:
-        units[current] = "\n".join(buf) + "\n"
-    return units

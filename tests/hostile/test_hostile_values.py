@@ -20,7 +20,7 @@ import subprocess
 
 import pytest
 
-from hostile_util import cli, snapshot, write, yaml_quote
+from hostile_util import FAKE_PODMAN, cli, read_argv_dump, snapshot, write, yaml_quote
 
 HOSTILE = [
     "a\nb", "x\nExecStartPre=/bin/sh -c 'touch /tmp/pwned'", "\n[Service]\nExecStart=/bin/evil", "\r\nUser=root",
@@ -158,32 +158,17 @@ def same_structure(hostile, safe, exec_may_vanish=False):
     assert hc.count("Image") == sc.count("Image") == 1
 
 
-DUMPER = """#!/bin/sh
-printf '%s\\0' "$#" "$@" >> "$PODGEN_DUMP"
-case "$1 $2" in
-    "network exists"*|"volume exists"*|"container exists"*|"secret inspect"*) exit 1 ;;
-    "wait "*) echo 0 ;;
-esac
-"""
-
-
 def podman_calls(top, text: str, shell: str) -> list:
     result = convert(top, text, "script")
     script = top / "p.sh"
     script.write_text(result.files[0].text, encoding="utf-8")
-    write(top / "podman", DUMPER).chmod(0o755)
+    write(top / "podman", FAKE_PODMAN).chmod(0o755)
     dump = top / "dump"
     dump.unlink(missing_ok=True)
     res = subprocess.run([shell, str(script), "up"], cwd=top, capture_output=True, timeout=60,
                          env={"PATH": "/usr/bin:/bin", "PODMAN": str(top / "podman"), "PODGEN_DUMP": str(dump)})
     assert res.returncode == 0, res.stderr
-    data = dump.read_bytes().split(b"\0")
-    calls, i = [], 0
-    while i < len(data) - 1:
-        n = int(data[i])
-        calls.append(data[i + 1:i + 1 + n])
-        i += 1 + n
-    return calls
+    return read_argv_dump(dump)
 
 
 def one_service_per_field(value: str, fields) -> str:

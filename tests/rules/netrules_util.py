@@ -1,4 +1,4 @@
-"""Helpers for the tests of the network rules (PG301-PG302, PG304, PG401-PG405)."""
+"""Helpers shared by the rule tests (tests/rules/): doc examples, ``podgen fix`` twice, real Quadlet."""
 from __future__ import annotations
 
 import re
@@ -6,6 +6,7 @@ import re
 from helpers import convert_text, lint_text, options, write
 from podgen.fixer import fix_file
 from podgen.rules import RULES
+from realpodman import run_quadlet
 
 
 def doc_example(code: str) -> str:
@@ -37,12 +38,7 @@ def relint(tmp_path, text: str, select, **kw) -> list:
 
 def assert_quadlet_accepts(tmp_path, result, quadlet_generator):
     """Every generated unit is accepted by the real Quadlet generator (one service per unit)."""
-    units = tmp_path / "units"
-    units.mkdir(exist_ok=True)
-    for f in result.files:
-        (units / f.name).write_text(f.text)
-    proc = quadlet_generator(units)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_quadlet(quadlet_generator, result.files, tmp_path / "units")
     generated = [line for line in proc.stdout.splitlines() if line.startswith("---")]
     assert len(generated) == len(result.files), proc.stdout + proc.stderr
     return proc.stdout

@@ -6,7 +6,7 @@ import pytest
 from helpers import convert_text, keys, lint_diags, lint_text, unit
 from netrules_util import assert_quadlet_accepts, doc_example
 from podgen.diagnostics import Severity
-from realpodman import split_dryrun
+from realpodman import exec_start_line, option_values, split_dryrun
 
 UNSET = """\
 name: demo
@@ -83,10 +83,8 @@ def test_converted_unit_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, UNSET, env={"TAG": "1"})
     stdout = assert_quadlet_accepts(tmp_path, result, quadlet_generator)
     service = split_dryrun(stdout)["demo-web.service"]
-    (exec_start,) = [line for line in service.splitlines() if line.startswith("ExecStart=")]
-    words = exec_start.split()
-    assert [words[i + 1] for i, w in enumerate(words) if w == "--env"] == \
-        ["BARE=", "GREETING=hello--world", "TWICE="]
+    exec_start = exec_start_line(service)
+    assert option_values(exec_start, "--env") == ["BARE=", "GREETING=hello--world", "TWICE="]
 
 
 def test_unset_restart_policy_means_no_policy(tmp_path):

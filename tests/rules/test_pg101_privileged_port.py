@@ -6,7 +6,7 @@ import pytest
 from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
 from netrules_util import assert_quadlet_accepts
 from podgen.fixer import fix_file
-from realpodman import split_dryrun
+from realpodman import exec_start_line, split_dryrun
 
 PORTS = """\
 name: demo
@@ -107,7 +107,7 @@ def test_fixed_unit_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     assert keys(unit(result, "demo-web.container"), "PublishPort") == ["8080:80"]
     stdout = assert_quadlet_accepts(tmp_path, result, quadlet_generator)
     service = split_dryrun(stdout)["demo-web.service"]
-    (exec_start,) = [line for line in service.splitlines() if line.startswith("ExecStart=")]
+    exec_start = exec_start_line(service)
     words = exec_start.split()
     assert words[words.index("--publish") + 1] == "8080:80"
     assert words.count("--publish") == 1

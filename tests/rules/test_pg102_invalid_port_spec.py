@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
+from helpers import convert_text, keys, lint_diags, lint_text, unit
+from netrules_util import assert_quadlet_accepts, fix_twice
 from podgen.diagnostics import Severity
-from podgen.fixer import fix_file
 
 RANGE = """\
 name: demo
@@ -16,24 +16,6 @@ services:
       - "8000-8010:80"
       - "9000:9000"
 """
-
-
-def fix_twice(tmp_path, text, **kw) -> str:
-    path = write(tmp_path, text)
-    first = fix_file(options(path, **kw), str(path))
-    path.write_text(first.text)
-    second = fix_file(options(path, **kw), str(path))
-    assert second.text == first.text, "a second podgen fix changed the file again"
-    return first.text
-
-
-def quadlet_accepts(result, directory, quadlet_generator):
-    directory.mkdir()
-    for f in result.files:
-        (directory / f.name).write_text(f.text)
-    proc = quadlet_generator(directory)
-    assert proc.returncode == 0, proc.stderr
-    assert len([x for x in proc.stdout.splitlines() if x.startswith("---")]) == len(result.files), proc.stdout
 
 
 def test_range_over_one_container_port_fires_on_the_item(tmp_path):
@@ -139,7 +121,7 @@ def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, RANGE + "      - \"::1:6000:6000/udp\"\n")
     assert keys(unit(result, "demo-web.container"), "PublishPort") == ["8000:80", "9000:9000",
                                                                        "[::1]:6000:6000/udp"]
-    quadlet_accepts(result, tmp_path / "units", quadlet_generator)
+    assert_quadlet_accepts(tmp_path, result, quadlet_generator)
 
 
 def test_a_privileged_range_is_remapped_not_narrowed_to_a_privileged_port(tmp_path):

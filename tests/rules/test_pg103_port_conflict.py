@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
-from podgen.fixer import fix_file
+from netrules_util import fix_twice
+from realpodman import run_quadlet
 
 CLASH = """\
 name: demo
@@ -18,15 +19,6 @@ services:
       - "8443:443"
       - "8080:8080"
 """
-
-
-def fix_twice(tmp_path, text, **kw) -> str:
-    path = write(tmp_path, text)
-    first = fix_file(options(path, **kw), str(path))
-    path.write_text(first.text)
-    second = fix_file(options(path, **kw), str(path))
-    assert second.text == first.text, "a second podgen fix changed the file again"
-    return first.text
 
 
 def test_fires_on_the_later_item_and_names_both(tmp_path):
@@ -136,10 +128,5 @@ def test_fix_and_convert_agree(tmp_path):
 @pytest.mark.quadlet
 def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, CLASH)
-    units = tmp_path / "units"
-    units.mkdir()
-    for f in result.files:
-        (units / f.name).write_text(f.text)
-    proc = quadlet_generator(units)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_quadlet(quadlet_generator, result.files, tmp_path / "units")
     assert "--publish 8081:8080" in proc.stdout

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
-from podgen.fixer import fix_file
+from helpers import convert_text, keys, lint_diags, lint_text, unit
+from netrules_util import fix_twice
+from realpodman import run_quadlet
 
 JOINER = """\
 name: demo
@@ -20,15 +21,6 @@ services:
       - target: 9090
         published: 9090
 """
-
-
-def fix_twice(tmp_path, text, **kw) -> str:
-    path = write(tmp_path, text)
-    first = fix_file(options(path, **kw), str(path))
-    path.write_text(first.text)
-    second = fix_file(options(path, **kw), str(path))
-    assert second.text == first.text, "a second podgen fix changed the file again"
-    return first.text
 
 
 def test_fires_on_each_port_item(tmp_path):
@@ -106,11 +98,6 @@ def test_fix_removes_ports_of_host_services(tmp_path):
 @pytest.mark.quadlet
 def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, JOINER)
-    units = tmp_path / "units"
-    units.mkdir()
-    for f in result.files:
-        (units / f.name).write_text(f.text)
-    proc = quadlet_generator(units)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_quadlet(quadlet_generator, result.files, tmp_path / "units")
     vpn_service = proc.stdout.split("---demo-vpn.service---", 1)[1].split("---", 1)[0]
     assert "--publish 8080:80" in vpn_service

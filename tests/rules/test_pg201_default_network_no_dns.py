@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import convert_text, keys, lint_text, options, unit, write
-from podgen.fixer import fix_file
+from helpers import convert_text, keys, lint_text, unit
+from netrules_util import fix_twice
+from realpodman import run_quadlet
 
 BRIDGE = """\
 name: demo
@@ -44,15 +45,6 @@ networks:
     name: podman
     external: true
 """
-
-
-def fix_twice(tmp_path, text, **kw) -> str:
-    path = write(tmp_path, text)
-    first = fix_file(options(path, **kw), str(path))
-    path.write_text(first.text)
-    second = fix_file(options(path, **kw), str(path))
-    assert second.text == first.text, "a second podgen fix changed the file again"
-    return first.text
 
 
 def test_bridge_mode_fires_on_the_value(tmp_path):
@@ -130,12 +122,7 @@ def test_fix_makes_default_a_project_network(tmp_path):
 @pytest.mark.parametrize("text", [BRIDGE, PODMAN_NET, DEFAULT_IS_PODMAN], ids=["bridge", "podman", "default"])
 def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator, text):
     result = convert_text(tmp_path, text)
-    units = tmp_path / "units"
-    units.mkdir()
-    for f in result.files:
-        (units / f.name).write_text(f.text)
-    proc = quadlet_generator(units)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_quadlet(quadlet_generator, result.files, tmp_path / "units")
     assert proc.stdout.count("---demo_default-network.service---") == 1
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
-from podgen.fixer import fix_file
+from helpers import convert_text, keys, lint_diags, lint_text, unit
+from netrules_util import fix_twice
+from realpodman import run_quadlet
 
 LINKS = """\
 name: demo
@@ -19,15 +20,6 @@ services:
   cache:
     image: redis
 """
-
-
-def fix_twice(tmp_path, text, **kw) -> str:
-    path = write(tmp_path, text)
-    first = fix_file(options(path, **kw), str(path))
-    path.write_text(first.text)
-    second = fix_file(options(path, **kw), str(path))
-    assert second.text == first.text, "a second podgen fix changed the file again"
-    return first.text
 
 
 def test_alias_fires_on_the_item(tmp_path):
@@ -112,12 +104,7 @@ def test_fix_turns_a_network_list_into_a_mapping(tmp_path):
 @pytest.mark.quadlet
 def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, LINKS)
-    units = tmp_path / "units"
-    units.mkdir()
-    for f in result.files:
-        (units / f.name).write_text(f.text)
-    proc = quadlet_generator(units)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_quadlet(quadlet_generator, result.files, tmp_path / "units")
     assert "--network demo_default:alias=db,alias=database" in proc.stdout
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
+from helpers import convert_text, keys, lint_diags, lint_text, unit
+from netrules_util import fix_twice
 from podgen.diagnostics import Severity
-from podgen.fixer import fix_file
+from realpodman import run_quadlet
 
 CUSTOM_DNS = """\
 name: demo
@@ -29,15 +30,6 @@ services:
     dns_search:
       - example.org
 """
-
-
-def fix_twice(tmp_path, text, **kw) -> str:
-    path = write(tmp_path, text)
-    first = fix_file(options(path, **kw), str(path))
-    path.write_text(first.text)
-    second = fix_file(options(path, **kw), str(path))
-    assert second.text == first.text, "a second podgen fix changed the file again"
-    return first.text
 
 
 @pytest.mark.parametrize("version", [(4, 3, 1), (4, 4, 2)])
@@ -93,11 +85,6 @@ def test_fix_removes_the_keys(tmp_path):
 @pytest.mark.quadlet
 def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, JOINER)
-    units = tmp_path / "units"
-    units.mkdir()
-    for f in result.files:
-        (units / f.name).write_text(f.text)
-    proc = quadlet_generator(units)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_quadlet(quadlet_generator, result.files, tmp_path / "units")
     sidecar = proc.stdout.split("---demo-sidecar.service---", 1)[1]
     assert "--dns" not in sidecar

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
-from podgen.fixer import fix_file
+from helpers import convert_text, keys, lint_diags, lint_text, unit
+from netrules_util import fix_twice
+from realpodman import run_quadlet
 
 OLD = (4, 3, 1)
 APP = """\
@@ -22,15 +23,6 @@ services:
       OTHER: 172.17.0.10
     command: ["--upstream", "http://host.docker.internal:8080"]
 """
-
-
-def fix_twice(tmp_path, text, **kw) -> str:
-    path = write(tmp_path, text)
-    first = fix_file(options(path, **kw), str(path))
-    path.write_text(first.text)
-    second = fix_file(options(path, **kw), str(path))
-    assert second.text == first.text, "a second podgen fix changed the file again"
-    return first.text
 
 
 def found(diags):
@@ -126,12 +118,7 @@ def test_fix_map_form(tmp_path):
 @pytest.mark.quadlet
 def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, APP, version=(4, 6, 0))
-    units = tmp_path / "units"
-    units.mkdir()
-    for f in result.files:
-        (units / f.name).write_text(f.text)
-    proc = quadlet_generator(units)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_quadlet(quadlet_generator, result.files, tmp_path / "units")
     exec_start = [line for line in proc.stdout.splitlines() if line.startswith("ExecStart=")]
     app = next(line for line in exec_start if "docker.io/library/app" in line)
     assert "host-gateway" not in app and "--add-host=db.local:10.0.0.5" in app

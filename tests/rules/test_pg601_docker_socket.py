@@ -5,8 +5,9 @@ import subprocess
 
 import pytest
 
-from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
-from podgen.fixer import fix_file
+from helpers import convert_text, keys, lint_diags, lint_text, unit
+from netrules_util import fix_twice
+from realpodman import run_quadlet
 
 SOCKET = """\
 name: demo
@@ -23,15 +24,6 @@ services:
         source: /run/docker.sock
         target: /var/run/docker.sock
 """
-
-
-def fix_twice(tmp_path, text, **kw) -> str:
-    path = write(tmp_path, text)
-    first = fix_file(options(path, **kw), str(path))
-    path.write_text(first.text)
-    second = fix_file(options(path, **kw), str(path))
-    assert second.text == first.text, "a second podgen fix changed the file again"
-    return first.text
 
 
 def test_fires_on_the_volume_items(tmp_path):
@@ -101,10 +93,5 @@ def test_fix_rootful(tmp_path):
 @pytest.mark.quadlet
 def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, SOCKET)
-    units = tmp_path / "units"
-    units.mkdir()
-    for f in result.files:
-        (units / f.name).write_text(f.text)
-    proc = quadlet_generator(units)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_quadlet(quadlet_generator, result.files, tmp_path / "units")
     assert "-v %t/podman/podman.sock:/var/run/docker.sock:ro" in proc.stdout

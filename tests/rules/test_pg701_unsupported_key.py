@@ -10,7 +10,7 @@ import pytest
 from helpers import convert_text, keys, unit
 from netrules_util import assert_quadlet_accepts, doc_example
 from podgen.diagnostics import Severity
-from realpodman import split_dryrun
+from realpodman import exec_start_line, split_dryrun
 
 UNSUPPORTED = """\
 name: demo
@@ -122,7 +122,7 @@ def test_converted_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, UNSUPPORTED)
     stdout = assert_quadlet_accepts(tmp_path, result, quadlet_generator)
     service = split_dryrun(stdout)["demo-web.service"]
-    (exec_start,) = [line for line in service.splitlines() if line.startswith("ExecStart=")]
+    exec_start = exec_start_line(service)
     # what was not converted does not reach podman
     assert "--cgroup-parent" not in exec_start and "mygroup" not in exec_start
     assert "other" not in exec_start

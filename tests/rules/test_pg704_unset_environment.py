@@ -6,7 +6,7 @@ import pytest
 from helpers import convert_text, keys, unit
 from netrules_util import assert_quadlet_accepts, doc_example
 from podgen.diagnostics import Severity
-from realpodman import split_dryrun
+from realpodman import exec_start_line, option_values, split_dryrun
 
 PASS_THROUGH = """\
 name: demo
@@ -72,7 +72,6 @@ def test_converted_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert(tmp_path)
     stdout = assert_quadlet_accepts(tmp_path, result, quadlet_generator)
     service = split_dryrun(stdout)["demo-lst.service"]
-    (exec_start,) = [line for line in service.splitlines() if line.startswith("ExecStart=")]
-    words = exec_start.split()
-    assert sorted(words[i + 1] for i, w in enumerate(words) if w == "--env") == \
+    exec_start = exec_start_line(service)
+    assert sorted(option_values(exec_start, "--env")) == \
         ["EMPTY=", "FROM_DOTENV=dotenv", "FROM_SHELL=shell", "PLAIN=1"]
