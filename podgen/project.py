@@ -80,9 +80,14 @@ class _Loader:
         files = [os.path.join(self.cwd, f) for f in self.opts.files]
         if files:
             return files
-        compose_file = self.environ.get("COMPOSE_FILE")
+        settings = self.environ
+        if not settings.get("COMPOSE_FILE"):
+            # docker compose reads COMPOSE_FILE from the .env of the working directory too
+            where = os.path.join(self.cwd, self.opts.project_directory or "")
+            settings = {**self.dotenv(where), **self.environ}
+        compose_file = settings.get("COMPOSE_FILE")
         if compose_file:
-            sep = self.environ.get("COMPOSE_PATH_SEPARATOR", os.pathsep)
+            sep = settings.get("COMPOSE_PATH_SEPARATOR", os.pathsep)
             return [os.path.join(self.cwd, f) for f in compose_file.split(sep) if f]
         for name in DEFAULT_FILES:
             path = os.path.join(self.cwd, name)

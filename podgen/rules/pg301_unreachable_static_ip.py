@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from podgen.diagnostics import Severity
 from podgen.rules._base import Rule
+from podgen.rules.pg304_static_ip_outside_subnet import parse_ip
 
 NON_BRIDGE_DRIVERS = ("macvlan", "ipvlan", "host", "none")
 
@@ -78,8 +79,9 @@ def check(project, ctx):
                 continue
             for field in ("ipv4_address", "ipv6_address"):
                 ip = getattr(att, field)
-                if not ip:
-                    continue
+                parsed = parse_ip(ip) if ip else None
+                if parsed is None or parsed.version != (4 if field == "ipv4_address" else 6):
+                    continue            # no address of that family: PG304 says so
                 with_addresses.add(key)
                 yield ctx.diagnostic(
                     att.value_spans.get(field) or att.span,

@@ -25,6 +25,10 @@ networks:
   backend: {}
 ```
 
+An `ipv4_address` or `ipv6_address` that is not an address of that family
+(`10.5.0.300`, an IPv6 address under `ipv4_address`) is reported too: the
+container could not be created at all.
+
 ## Fix
 When the network declares no subnet of that address family, `podgen convert`
 and `podgen fix` add one that holds every static address of the network:
@@ -77,10 +81,10 @@ def static_addresses(project):
         if svc.network_mode:
             continue
         for key, att in svc.networks.items():
-            for field, _family in FIELDS:
+            for field, family in FIELDS:
                 text = getattr(att, field)
                 ip = parse_ip(text) if text else None
-                if ip is not None:
+                if ip is not None and ip.version == family:
                     yield svc, key, att, field, text, ip
 
 
@@ -100,7 +104,27 @@ def derive_subnet(addresses: list, version: int, taken: list):
     return None
 
 
+def malformed_addresses(project, ctx):
+    """ipv4_address/ipv6_address values that are no address of that family: podman refuses them."""
+    for svc in project.services.values():
+        for key, att in svc.networks.items():
+            for field, family in FIELDS:
+                text = getattr(att, field)
+                if not text:
+                    continue
+                ip = parse_ip(text)
+                if ip is not None and ip.version == family and str(text).strip() == str(text):
+                    continue
+                yield ctx.diagnostic(
+                    att.value_spans.get(field) or att.span,
+                    f"service {svc.name!r}: {field} {text!r} on network {key!r} is not an IPv{family} address; "
+                    "the container cannot be created", service=svc.name,
+                    notes=(f"write an IPv{family} address in the network's subnet, e.g. "
+                           + ("172.20.0.5" if family == 4 else "fd00:20::5"),))
+
+
 def check(project, ctx):
+    yield from malformed_addresses(project, ctx)
     by_network: dict = {}
     for svc, key, att, field, text, ip in static_addresses(project):
         net = project.networks.get(key)

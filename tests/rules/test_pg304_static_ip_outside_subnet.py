@@ -127,3 +127,43 @@ def test_fixed_example_units_accepted_by_real_quadlet(tmp_path, quadlet_generato
     network = next(f.text for f in result.files if f.name.endswith("_backend.network"))
     assert keys(network, "Subnet") == ["172.20.0.0/24"]
     assert_quadlet_accepts(tmp_path, result, quadlet_generator)
+
+
+MALFORMED = """\
+name: demo
+services:
+  a:
+    image: busybox
+    networks:
+      back:
+        ipv4_address: 10.5.0.300
+  b:
+    image: busybox
+    networks:
+      back:
+        ipv4_address: "fd00:20::5"
+        ipv6_address: 10.5.0.7
+  c:
+    image: busybox
+    networks:
+      back:
+        ipv4_address: 10.5.0.8
+networks:
+  back:
+    enable_ipv6: true
+    ipam:
+      config:
+        - subnet: 10.5.0.0/16
+        - subnet: fd00:20::/64
+"""
+
+
+def test_malformed_addresses_are_errors_and_nothing_else(tmp_path):
+    diags = lint_diags(tmp_path, MALFORMED, select=("PG3",))
+    found = [(d.span.line, d.span.col, d.code) for d in diags if d.code in ("PG301", "PG304")
+             and d.span.line < 20]
+    assert found == [(7, 23, "PG304"), (12, 23, "PG304"), (13, 23, "PG304"), (18, 23, "PG301")], found
+    first = next(d for d in diags if d.span.line == 7)
+    assert first.message == ("service 'a': ipv4_address '10.5.0.300' on network 'back' is not an IPv4 "
+                             "address; the container cannot be created")
+    assert first.severity.label == "error"

@@ -227,3 +227,14 @@ def test_default_network_and_resource_names(tmp_path):
     assert cfg["networks"] == {"default": {"name": "p_default", "ipam": {}}}
     assert cfg["volumes"] == {"ext": {"external": True, "name": "ext"}, "v": {"name": "p_v"}}
     assert "networks" not in cfg["services"]["b"]
+
+
+def test_compose_file_from_the_dotenv_file(tmp_path):
+    """docker compose takes COMPOSE_FILE (and COMPOSE_PATH_SEPARATOR) from .env as well."""
+    write(tmp_path / "base.yaml", "services:\n  app: {image: app}\n")
+    write(tmp_path / "extra.yaml", "services:\n  db: {image: db}\n")
+    write(tmp_path / "compose.yaml", "services:\n  other: {image: other}\n")
+    write(tmp_path / ".env", "COMPOSE_FILE=base.yaml,extra.yaml\nCOMPOSE_PATH_SEPARATOR=,\n")
+    assert set(services(load(tmp_path, files=()))) == {"app", "db"}
+    # the environment wins over .env
+    assert set(services(load(tmp_path, files=(), env={"COMPOSE_FILE": "compose.yaml"}))) == {"other"}
