@@ -355,6 +355,10 @@ class _Loader:
         project_dir = os.path.abspath(self.opts.project_directory or os.path.dirname(os.path.abspath(files[0])))
         dotenv = self.dotenv(project_dir)
         env = {**dotenv, **self.environ}
+        if "XDG_RUNTIME_DIR" not in env and hasattr(os, "getuid"):
+            # what systemd sets in every login session (%t of user units); cron, sudo and CI jobs
+            # often lack it, and `podgen fix` writes ${XDG_RUNTIME_DIR}/podman/podman.sock (PG601)
+            env["XDG_RUNTIME_DIR"] = f"/run/user/{os.getuid()}"
         # compose makes the project name available to interpolation
         name = self.early_project_name(files, env, project_dir)
         env.setdefault("COMPOSE_PROJECT_NAME", name)

@@ -16,7 +16,7 @@ from dataclasses import field
 
 from podgen._record import record
 from podgen.diagnostics import Diagnostic, Severity, Span
-from podgen.model import Mount, Project, Service, runtime_dir_path
+from podgen.model import RUNTIME_DIR, Mount, Project, Service, runtime_dir_path
 
 # The labels Docker Compose puts on containers, kept so tools that group by them work.
 LABEL_PROJECT = "com.docker.compose.project"
@@ -508,10 +508,16 @@ class Lowering:
             if not m.source:
                 raise LoweringError(f"service {svc.name!r}: bind mount of {m.target} has no source", m.span,
                                     "add 'source: ./path'")
-            in_runtime_dir = runtime_dir_path(m.source) is not None
-            if m.create_host_path and not in_runtime_dir:
-                spec.host_dirs.append(m.source)
-            add(Opt("--volume", f"{m.source}:{m.target}{suffix}", "Volume", "line", source="volumes",
+            source = m.source
+            if self.target.rootless and _USER_PODMAN_SOCKET.fullmatch(source):
+                # the user's Podman socket (what `podgen fix` writes for PG601, once interpolated):
+                # %t in units, for whichever user runs them
+                source = RUNTIME_DIR + "/podman/podman.sock"
+            in_runtime_dir = runtime_dir_path(source) is not None
+            # a missing *.sock is a socket not created yet: mkdir would put a directory in its place
+            if m.create_host_path and not in_runtime_dir and not source.endswith(".sock"):
+                spec.host_dirs.append(source)
+            add(Opt("--volume", f"{source}:{m.target}{suffix}", "Volume", "line", source="volumes",
                     span=m.span, runtime_dir=in_runtime_dir))
         elif m.type == "volume":
             if m.subpath:
@@ -994,6 +1000,9 @@ class Lowering:
                             f"{why}; it only waits for it to start")))
                 elif req.condition == "service_completed_successfully":
                     dep.oneshot = True
+
+
+_USER_PODMAN_SOCKET = re.compile(r"/run/user/[0-9]+/podman/podman\.sock")
 
 
 def _check_key_name(kind: str, name: str, svc: Service, span):

@@ -25,7 +25,10 @@ services:
 `%t/podman/podman.sock` in units (systemd's runtime directory),
 `"${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/podman/podman.sock"` in scripts,
 `/run/podman/podman.sock` rootful.  `podgen fix` writes
-`${XDG_RUNTIME_DIR}/podman/podman.sock` as the source.  Enable the socket once:
+`${XDG_RUNTIME_DIR}/podman/podman.sock` as the source, which podgen reads back
+as the runtime directory again (`%t`), also where `XDG_RUNTIME_DIR` is unset
+(cron, sudo, CI: podgen then takes systemd's `/run/user/UID`).  A missing
+`*.sock` bind source is never created as a directory.  Enable the socket once:
 `systemctl --user enable --now podman.socket` (rootful:
 `systemctl enable --now podman.socket`).  On SELinux hosts the container may
 also need `security_opt: [label=disable]` to use it.

@@ -95,3 +95,23 @@ def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, SOCKET)
     proc = run_quadlet(quadlet_generator, result.files, tmp_path / "units")
     assert "-v %t/podman/podman.sock:/var/run/docker.sock:ro" in proc.stdout
+
+
+@pytest.mark.parametrize("env", [{"XDG_RUNTIME_DIR": "/run/user/1000"}, {}], ids=["session", "no-XDG_RUNTIME_DIR"])
+def test_fixed_file_lints_clean_and_converts_to_the_runtime_dir(tmp_path, env):
+    """The round trip fix -> lint -> convert: ${XDG_RUNTIME_DIR} is /run/user/UID when unset (cron,
+    sudo, CI), and the user's Podman socket becomes %t again, never a mkdir'ed directory."""
+    fixed = fix_twice(tmp_path, SOCKET)
+    assert lint_text(tmp_path, fixed, select=["PG003", "PG601"], env=env) == []
+    result = convert_text(tmp_path, fixed, env=env)
+    text = "".join(f.text for f in result.files)
+    assert "Volume=%t/podman/podman.sock:/var/run/docker.sock:ro" in text
+    assert "podman.sock" not in "".join(line for line in text.splitlines(True) if "mkdir" in line)
+    script = convert_text(tmp_path, fixed, fmt="script", env=env).files[0].text
+    assert '--volume="${XDG_RUNTIME_DIR:-/run/user/$(id -u)}"/podman/podman.sock:/var/run/docker.sock:ro' in script
+
+
+def test_a_missing_socket_is_not_made_a_directory(tmp_path):
+    text = "name: demo\nservices:\n  agent:\n    image: busybox\n    volumes:\n      - /srv/app/agent.sock:/agent.sock\n"
+    unit_text = unit(convert_text(tmp_path, text), "demo-agent.container")
+    assert "Volume=/srv/app/agent.sock:/agent.sock" in unit_text and "mkdir" not in unit_text
