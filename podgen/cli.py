@@ -25,7 +25,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EPILOG = """\b
 Exit status:
   0  success; lint found nothing at or above --fail-on
-  1  lint found problems at or above --fail-on; convert --check found stale files
+  1  lint found problems at or above --fail-on; fix left such problems or
+     (--diff) has changes; convert --check found stale files
   2  usage error, or the compose file cannot be loaded or converted
   3  internal error in podgen (please report it)
 """
@@ -33,7 +34,7 @@ Exit status:
 
 def _project_options(f):
     f = click.option("-p", "--project-name", metavar="NAME",
-                     help="Project name (default: top-level 'name:', COMPOSE_PROJECT_NAME, or the directory).")(f)
+                     help="Project name (default: COMPOSE_PROJECT_NAME, the top-level 'name:', or the directory).")(f)
     f = click.option("--profile", "profiles", multiple=True, metavar="PROFILE",
                      help="Enable services of this profile ('*' = all). Repeatable.")(f)
     f = click.option("--env-file", "env_files", multiple=True, metavar="FILE",
@@ -372,37 +373,53 @@ def config_cmd(files, fmt, project_name, profiles, env_files, project_directory)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--diff", is_flag=True, help="Print a unified diff instead of writing the file.")
 @click.option("-o", "--output", metavar="FILE", help="Write the fixed file here instead of in place.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Exit 1 when a finding this severe is left unfixed (default: warning, as lint).")
 @_target_options
-def fix(file, diff, output, podman_version, rootful, unprivileged_port_start):
+def fix(file, diff, output, fail_on, podman_version, rootful, unprivileged_port_start):
     """Rewrite a compose file so it works on rootless Podman.
 
     \b
     Applies the same repairs as 'podgen convert' to the compose file itself,
-    keeping comments and layout.  Exit 0 when nothing needed fixing or the
-    file was fixed; with --diff, exit 1 when there is a diff.
+    keeping comments and layout.  Exit 0 when the file is clean afterwards,
+    1 when findings are left that fix cannot repair (lint lists them) and,
+    with --diff, when there is a diff; 2 on bad input.
     """
     from podgen.config import load_config
+    from podgen.diagnostics import Severity
     from podgen.fixer import fix_file
     config = load_config(os.getcwd())
     target = _target(podman_version, rootful, unprivileged_port_start, config)
+    threshold = Severity.parse(fail_on or config.get("fail-on", "warning"))
     base = _override_base(file)
     opts = _options([base, file] if base else [file], None, (), None, None, target, config)
     result = fix_file(opts, file)
     for line in result.messages:
         click.echo(line, err=True)
+    left = [d for d in result.unfixed if d.severity >= threshold]
     if diff:
         if result.diff:
             click.echo(result.diff, nl=False)
+        _left_unfixed(left, file)
+        if result.diff or left:
             sys.exit(EXIT_FINDINGS)
         return
     if not result.changed:
-        click.echo("podgen: nothing to fix", err=True)
-        if not output or os.path.abspath(output) == os.path.abspath(file):
-            return
-    dest = output or file
-    from podgen.fixer import write_atomic
-    write_atomic(dest, result.text)
-    click.echo(f"podgen: wrote {dest}", err=True)
+        click.echo("podgen: nothing to fix" if not left else "podgen: nothing podgen can fix", err=True)
+    if result.changed or (output and os.path.abspath(output) != os.path.abspath(file)):
+        dest = output or file
+        from podgen.fixer import write_atomic
+        write_atomic(dest, result.text)
+        click.echo(f"podgen: wrote {dest}", err=True)
+    if left:
+        _left_unfixed(left, file)
+        sys.exit(EXIT_FINDINGS)
+
+
+def _left_unfixed(left: list, file: str) -> None:
+    if left:
+        click.echo(f"podgen: {len(left)} finding(s) left that fix cannot repair; "
+                   f"see: podgen lint {file}", err=True)
 
 
 @cli.command(context_settings=CONTEXT)

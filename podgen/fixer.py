@@ -24,6 +24,7 @@ class FixResult:
     text: str
     original: str
     messages: list = field(default_factory=list)
+    unfixed: list = field(default_factory=list)     # findings still there after the fix (Diagnostic)
 
     @property
     def changed(self) -> bool:
@@ -606,17 +607,20 @@ def fix_file(opts, path: str) -> FixResult:
     edits = []
     wanted = []        # (diagnostic, its edits in this file)
     messages = []
+    unfixed = []
     for d in result.diagnostics:
-        if d.fix is None:
+        if d.fix is None or not d.fix.source_edits:
+            unfixed.append(d)
             continue
         mine = [e for e in d.fix.source_edits if os.path.abspath(e.span.file) == abspath]
         if mine:
             edits.extend(mine)
             wanted.append((d, mine))
-        elif d.fix.source_edits:
+        else:
+            unfixed.append(d)
             messages.append(f"not fixed: {d.code} at {d.span} is in another file")
     if not edits:
-        res = FixResult(text, text, messages)
+        res = FixResult(text, text, messages, unfixed)
         res.path = path
         return res
     failed: dict = {}
@@ -624,10 +628,11 @@ def fix_file(opts, path: str) -> FixResult:
     for d, mine in wanted:
         why = [failed[id(e)] for e in mine if id(e) in failed]
         if why:
+            unfixed.append(d)
             messages.append(f"not fixed: {d.span.line}:{d.span.col}: {d.code} {d.fix.title}: {why[0]}")
         else:
             messages.append(f"fixed: {d.span.line}:{d.span.col}: {d.code} {d.fix.title}")
-    res = FixResult(new_text, text, messages)
+    res = FixResult(new_text, text, messages, unfixed)
     res.path = path
     return res
 

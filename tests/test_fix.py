@@ -164,11 +164,29 @@ def test_variable_port_through_the_cli(tmp_path):
     text = 'services:\n  web:\n    image: x\n    ports:\n      - "${HTTP_PORT:-80}:8080"\n'
     (tmp_path / "compose.yaml").write_text(text, encoding="utf-8")
     result = run_podgen("fix", "compose.yaml", cwd=tmp_path)
-    assert result.returncode == 0
+    # the PG101 error is still there: exit 1, as lint would (ruff check --fix does the same)
+    assert result.returncode == 1
     assert "not fixed: 5:9: PG101" in result.stderr and "uses a variable" in result.stderr
-    assert "podgen: nothing to fix" in result.stderr
+    assert result.stderr.splitlines()[-2:] == [
+        "podgen: nothing podgen can fix",
+        "podgen: 1 finding(s) left that fix cannot repair; see: podgen lint compose.yaml"]
     assert (tmp_path / "compose.yaml").read_text(encoding="utf-8") == text
-    assert run_podgen("fix", "--diff", "compose.yaml", cwd=tmp_path).returncode == 0
+    diff = run_podgen("fix", "--diff", "compose.yaml", cwd=tmp_path)
+    assert (diff.returncode, diff.stdout) == (1, "")
+    assert run_podgen("fix", "compose.yaml", "--podman-version", "5.4", "--rootful", cwd=tmp_path).returncode == 0
+
+
+def test_findings_fix_cannot_reach_keep_failing(tmp_path):
+    """A port in an anchor shared by several services cannot be rewritten for one of them: the first
+    run fixes what it can and exits 1, and so does every later run (it never says all is well)."""
+    text = ('x-web: &web\n  image: nginx\n  ports:\n    - "80:80"\n'
+            'services:\n  a:\n    <<: *web\n  b:\n    <<: *web\n    ports:\n      - "81:80"\n  c: *web\n')
+    (tmp_path / "compose.yaml").write_text(text, encoding="utf-8")
+    first = run_podgen("fix", "compose.yaml", cwd=tmp_path)
+    assert first.returncode == 1 and "fix cannot repair" in first.stderr, first.stderr
+    again = run_podgen("fix", "compose.yaml", cwd=tmp_path)
+    assert again.returncode == 1 and "podgen: nothing podgen can fix" in again.stderr, again.stderr
+    assert run_podgen("lint", "compose.yaml", cwd=tmp_path).returncode == 1
 
 
 def test_anchor_and_merge_keys(tmp_path):
