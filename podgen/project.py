@@ -473,6 +473,7 @@ def finish(doc: YMap, name: str, env: dict, loader: _Loader) -> YMap:
             raise InputError(f"service {sname!r} has neither an image nor a build context",
                              services.kpos[sname],
                              hint="add 'image: NAME[:TAG]' (or a 'build:' section)")
+        _check_resource_aliases(sname, svc)
         _env_files_into_environment(svc, env, loader)
         _resolve_bare_environment(svc, env)
         if "network_mode" not in svc and "networks" not in svc:
@@ -615,6 +616,58 @@ def _resolve_bare_environment(svc: YMap, env: dict):
     for k, v in environment.items():
         if v is None and env.get(k) is not None:
             environment[k] = env[k]
+
+
+# top-level keys that say the same as a deploy.resources key: compose refuses distinct values
+# (a deploy.resources.limits block without the key counts as distinct, as in compose-go)
+_RESOURCE_ALIASES = (("cpus", ("limits", "cpus")), ("mem_limit", ("limits", "memory")),
+                     ("mem_reservation", ("reservations", "memory")), ("pids_limit", ("limits", "pids")))
+
+
+def _check_resource_aliases(sname: str, svc: YMap):
+    deploy = svc.get("deploy")
+    if type(deploy) is not YMap:
+        return
+    resources = deploy.get("resources")
+    for key, (block, field) in _RESOURCE_ALIASES:
+        value = svc.get(key)
+        if value is None or type(resources) is not YMap or type(resources.get(block)) is not YMap:
+            continue
+        ours = _amount(value, key)
+        if ours in (None, 0):
+            continue
+        theirs = _amount(resources[block].get(field), key)
+        if theirs != ours:
+            raise InputError(f"services.{sname}: can't set distinct values on '{key}' and "
+                             f"'deploy.resources.{block}.{field}' (Docker Compose refuses the project)",
+                             svc.kpos[key], hint=f"keep one of them (deploy.resources.{block}.{field} is the "
+                                                 f"newer form), or give both the same value")
+    replicas = deploy.get("replicas")
+    if svc.get("scale") is not None and replicas is not None and _amount(svc["scale"], "scale") != \
+            _amount(replicas, "scale"):
+        raise InputError(f"services.{sname}: can't set distinct values on 'scale' and 'deploy.replicas' "
+                         "(Docker Compose refuses the project)", svc.kpos["scale"], hint="keep one of them")
+
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 1024 ** 5}
+
+
+def _amount(value, key: str):
+    """A comparable number: bytes for the memory keys, the number itself otherwise; None if unreadable."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value).strip().lower()
+    if key in ("mem_limit", "mem_reservation"):
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)i?b?", text)
+        return int(float(m.group(1)) * _UNITS[m.group(2)]) if m else None
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _check_service_refs(sname: str, svc: YMap, services: YMap, disabled: set):

@@ -238,3 +238,26 @@ def test_compose_file_from_the_dotenv_file(tmp_path):
     assert set(services(load(tmp_path, files=()))) == {"app", "db"}
     # the environment wins over .env
     assert set(services(load(tmp_path, files=(), env={"COMPOSE_FILE": "compose.yaml"}))) == {"other"}
+
+
+@pytest.mark.parametrize("service,message", [
+    ("mem_limit: 1gib\n    deploy: {resources: {limits: {memory: 512M}}}", "'mem_limit' and 'deploy.resources.limits.memory'"),
+    ("mem_limit: 1g\n    deploy: {resources: {limits: {cpus: '0.5'}}}", "'mem_limit' and 'deploy.resources.limits.memory'"),
+    ("cpus: 2\n    deploy: {resources: {limits: {cpus: '1.5'}}}", "'cpus' and 'deploy.resources.limits.cpus'"),
+    ("pids_limit: 100\n    deploy: {resources: {limits: {pids: 50}}}", "'pids_limit' and 'deploy.resources.limits.pids'"),
+    ("mem_reservation: 64m\n    deploy: {resources: {reservations: {memory: 32m}}}",
+     "'mem_reservation' and 'deploy.resources.reservations.memory'"),
+    ("scale: 2\n    deploy: {replicas: 3}", "'scale' and 'deploy.replicas'"),
+])
+def test_distinct_resource_aliases_are_refused_like_compose(tmp_path, service, message):
+    write(tmp_path / "compose.yaml", f"services:\n  web:\n    image: nginx\n    {service}\n")
+    with pytest.raises(InputError) as info:
+        load(tmp_path)
+    assert message in info.value.message and info.value.message.startswith("services.web: can't set distinct")
+    assert info.value.pos[1:] == (4, 5)
+
+
+def test_equal_resource_aliases_are_fine(tmp_path):
+    write(tmp_path / "compose.yaml", "services:\n  web:\n    image: nginx\n    mem_limit: 1g\n    cpus: 0.5\n"
+                                     "    deploy: {resources: {limits: {memory: 1024m, cpus: '0.5'}}}\n")
+    assert set(services(load(tmp_path))) == {"web"}
