@@ -87,6 +87,12 @@ def check(project, ctx):
                 yield found
 
 
+def _assumed(ctx) -> str:
+    """What podgen assumes for a target between the two versions it knows the behaviour of."""
+    version = ctx.target.version
+    return "" if str(version).startswith("4.3") else f"; podgen takes the target, Podman {version}, to refuse it"
+
+
 def _refused(opt: str) -> str:
     return f"Podman refuses to create the network ('unsupported bridge network option {opt}')"
 
@@ -97,7 +103,7 @@ def _bridge_option(project, ctx, key, net, opt, value, span):
             return None
         return ctx.diagnostic(
             span, f"network {key!r}: driver option {opt} is Docker's name for mtu; Podman 4.3 refuses it, 5.4 "
-            "accepts it (target is {})".format(ctx.target.version),
+            f"accepts it{_assumed(ctx)}",
             notes=(f"written as mtu={value}, which every Podman version accepts",),
             fix=_rename(key, net, opt, "mtu", value, span))
     if opt == BRIDGE_NAME:
@@ -107,7 +113,7 @@ def _bridge_option(project, ctx, key, net, opt, value, span):
                if ctx.target.rootless else "the bridge gets Podman's name (podmanN)")
         return ctx.diagnostic(
             span, f"network {key!r}: driver option {opt} names the bridge; Podman 4.3 refuses it ('unsupported "
-            f"bridge network option {opt}'), 5.4 accepts it (target is {ctx.target.version})",
+            f"bridge network option {opt}'), 5.4 accepts it{_assumed(ctx)}",
             notes=(f"removed: {why}",), fix=_drop(key, net, opt, value, span, why))
     if opt == HOST_BINDING:
         return _host_binding(project, ctx, key, net, value, span)
