@@ -77,6 +77,10 @@ class _Loader:
 
     # --- files -----------------------------------------------------------------
     def find_files(self) -> list[str]:
+        if "-" in self.opts.files:
+            raise InputError("podgen cannot read a compose file from standard input ('-')", None,
+                             hint="save it to a file and pass that (podgen resolves relative paths, "
+                                  ".env and the project name from the file's directory)")
         files = [os.path.join(self.cwd, f) for f in self.opts.files]
         if files:
             return files

@@ -261,3 +261,9 @@ def test_equal_resource_aliases_are_fine(tmp_path):
     write(tmp_path / "compose.yaml", "services:\n  web:\n    image: nginx\n    mem_limit: 1g\n    cpus: 0.5\n"
                                      "    deploy: {resources: {limits: {memory: 1024m, cpus: '0.5'}}}\n")
     assert set(services(load(tmp_path))) == {"web"}
+
+
+def test_standard_input_is_refused_with_a_reason(tmp_path):
+    with pytest.raises(InputError) as info:
+        load(tmp_path, files=("-",))
+    assert "standard input" in info.value.message and "save it to a file" in info.value.hint
