@@ -376,7 +376,9 @@ def config_cmd(files, fmt, project_name, profiles, env_files, project_directory)
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Exit 1 when a finding this severe is left unfixed (default: warning, as lint).")
 @_target_options
-def fix(file, diff, output, fail_on, podman_version, rootful, unprivileged_port_start):
+@_project_options
+def fix(file, diff, output, fail_on, podman_version, rootful, unprivileged_port_start, project_name, profiles,
+        env_files, project_directory):
     """Rewrite a compose file so it works on rootless Podman.
 
     \b
@@ -392,7 +394,8 @@ def fix(file, diff, output, fail_on, podman_version, rootful, unprivileged_port_
     target = _target(podman_version, rootful, unprivileged_port_start, config)
     threshold = Severity.parse(fail_on or config.get("fail-on", "warning"))
     base = _override_base(file)
-    opts = _options([base, file] if base else [file], None, (), None, None, target, config)
+    opts = _options([base, file] if base else [file], project_name, profiles, env_files, project_directory,
+                    target, config)
     result = fix_file(opts, file)
     for line in result.messages:
         click.echo(line, err=True)

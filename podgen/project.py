@@ -456,6 +456,14 @@ def finish(doc: YMap, name: str, env: dict, loader: _Loader) -> YMap:
         sp = svc.get("profiles")
         if sp and "*" not in profiles and not (set(map(str, sp)) & profiles):
             disabled.add(sname)
+            names = [str(p) for p in sp]
+            which = (f"profile {names[0]}, which is not active" if len(names) == 1
+                     else f"profiles {', '.join(names)}, none of them active")
+            enable = f"--profile {names[0]} (or '*' for every profile)" if len(names) == 1 else "--profile '*'"
+            loader.diagnostics.append(Diagnostic(
+                Span.of(services.kpos[sname]), "PG004", Severity.INFO,
+                f"service {sname!r} is left out: it is only enabled by {which}", service=sname,
+                name="inactive-profile", notes=(f"to check and convert it too: {enable}",)))
             continue
         put(enabled, sname, svc, services.kpos[sname], services.vpos[sname])
     services = enabled
