@@ -246,30 +246,33 @@ def _cast(kind: str, value: str, pos):
 
 def interpolate_tree(root, interp: Interpolator):
     """Interpolate every string value of a composed document in place."""
-    _walk(root, (), interp)
+    _walk(root, _CAST_TREE, interp)
 
 
-def _walk(node, path, interp: Interpolator):
-    # path: the generic path of node (see _generic), or None when no cast applies anywhere below
-    # it (environment, labels, command, ...): most of a file only needs its strings substituted
+def _walk(node, casts, interp: Interpolator):
+    # casts: the _CastNode of node's generic path (see _cast_tree), or None when no cast applies
+    # anywhere below it (environment, labels, command, ...): most of a file only needs its
+    # strings substituted
     if type(node) is YMap:
         vpos = node.vpos
+        children = casts.children if casts is not None else None
+        any_key = casts is not None and casts.any_key
         for key, value in node.items():
             tv = type(value)
             if tv is str:
                 new = interp.substitute(value, vpos.get(key)) if "$" in value else value
-                if path is not None:
-                    kind = CASTS.get(_child(path, key))
-                    if kind is not None:
-                        new = _cast(kind, new, vpos.get(key))
+                if children:
+                    child = children.get("*" if any_key else key)
+                    if child is not None and child.kind is not None:
+                        new = _cast(child.kind, new, vpos.get(key))
                 if new is not value:
                     node[key] = new
             elif tv is YMap or tv is YSeq:
-                _walk(value, _below(path, key), interp)
+                _walk(value, children.get("*" if any_key else key) if children else None, interp)
     elif type(node) is YSeq:
         ipos = node.ipos
-        kind = CASTS.get(_child(path, "*")) if path is not None else None
-        below = _below(path, "*")
+        below = casts.children.get("*") if casts is not None else None    # every item is "*"
+        kind = below.kind if below is not None else None
         for i, value in enumerate(node):
             tv = type(value)
             if tv is str:
@@ -283,6 +286,22 @@ def _walk(node, path, interp: Interpolator):
                 _walk(value, below, interp)
 
 
+class _CastNode:
+    """One generic path of ``CASTS`` or a prefix of one: a trie walked along with the document.
+
+    ``kind``: the cast of a value at this path (or None); ``children``: key -> _CastNode, where
+    ``"*"`` stands for any list item, or for any key when ``any_key`` (the names of services,
+    networks, volumes, secrets, configs and ulimits: see ``_generic``).
+    """
+
+    __slots__ = ("kind", "children", "any_key")
+
+    def __init__(self, any_key: bool = False):
+        self.kind = None
+        self.children: dict = {}
+        self.any_key = any_key
+
+
 def _generic(path: tuple) -> tuple:
     """services.web.ports.* -> services.*.ports.* (names of services etc. are wildcards)."""
     if len(path) >= 2 and path[0] in ("services", "networks", "volumes", "secrets", "configs"):
@@ -292,21 +311,18 @@ def _generic(path: tuple) -> tuple:
     return path
 
 
-def _child(path: tuple, key) -> tuple:
-    """_generic(path + (key,)) for a generic *path*."""
-    n = len(path)
-    if (n == 1 and path[0] in ("services", "networks", "volumes", "secrets", "configs")) or (
-            n == 3 and path[0] == "services" and path[2] == "ulimits"):
-        key = "*"
-    return path + (key,)
+def _cast_tree() -> _CastNode:
+    root = _CastNode()
+    for path, kind in CASTS.items():
+        node = root
+        for i, part in enumerate(path):
+            child = node.children.get(part)
+            if child is None:
+                # a mapping's keys are all "*" where _generic makes them wildcards
+                child = node.children[part] = _CastNode(any_key=_generic(path[:i + 1] + ("x",))[-1] == "*")
+            node = child
+        node.kind = kind
+    return root
 
 
-def _below(path, key):
-    """The generic path of the child *key*, or None when no cast applies below it."""
-    if path is None:
-        return None
-    child = _child(path, key)
-    return child if child in _CAST_PREFIXES else None
-
-
-_CAST_PREFIXES = frozenset(path[:i] for path in CASTS for i in range(len(path) + 1))
+_CAST_TREE = _cast_tree()

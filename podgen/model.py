@@ -61,7 +61,8 @@ class Port:
             if "-" in text:
                 a, b = text.split("-", 1)
                 return int(a), int(b)
-            return int(text), int(text)
+            port = int(text)
+            return port, port
         except ValueError:
             return None
 

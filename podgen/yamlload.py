@@ -360,6 +360,7 @@ def _compose(text: str, path: str, get_event) -> list:
     # One pass per event of a file of up to a million nodes: the state of the innermost open
     # container lives in locals (its parent's state is pushed on `stack`) and every finished
     # value is attached by the one block at the end of the loop, without a call per node.
+    new_dict, new_list = dict.__new__, list.__new__
     budget = _Budget(path)
     left = budget.left            # nodes still allowed; written back around _copy
     documents = []
@@ -406,9 +407,11 @@ def _compose(text: str, path: str, get_event) -> list:
                     # most are words: only these few can resolve to something else
                     if not value or value[0] in _NUMBER_START or value in _PLAIN_WORDS:
                         value = resolve_plain(value) if value else None
-                else:
+                elif not event.implicit[1]:
+                    # quoted (implicit[1]) means untagged too: most non-plain scalars are, and
+                    # then the tag property is not asked for
                     tag = event.tag
-                    if not (tag is None or tag == "!" or event.implicit[1]):
+                    if not (tag is None or tag == "!"):
                         value = _resolve_tagged(tag, value, pos)
                 if event.anchor:
                     anchors[event.anchor] = value
@@ -421,7 +424,9 @@ def _compose(text: str, path: str, get_event) -> list:
                 if len(stack) >= MAX_DEPTH:
                     raise InputError(f"document is nested more than {MAX_DEPTH} levels deep", pos,
                                      hint="compose files are only a few levels deep; check the file")
-                tag = event.tag
+                # both parsers set implicit exactly when the collection has no tag: only a
+                # tagged one asks for the tag (a property)
+                tag = None if event.implicit else event.tag
                 if tag is not None and tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"):
                     raise InputError(f"unsupported YAML tag {tag}", pos,
                                      hint="Compose files use plain YAML; remove the tag")
@@ -430,7 +435,14 @@ def _compose(text: str, path: str, get_event) -> list:
                                      hint="compose keys are names; quote the key if it is meant as text")
                 stack.append((top, in_map, key, kpos, merge_key, anchor, merges))
                 in_map = etype is MappingStartEvent
-                top = YMap() if in_map else YSeq()
+                # YMap()/YSeq() without their __init__ (a Python call per collection)
+                if in_map:
+                    top = new_dict(YMap)
+                    top.kpos = {}
+                    top.vpos = {}
+                else:
+                    top = new_list(YSeq)
+                    top.ipos = []
                 top.pos = pos
                 key, anchor, merges = _NO_KEY, event.anchor, None
                 continue

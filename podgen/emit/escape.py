@@ -69,6 +69,11 @@ def specifier_escape(value: str) -> str:
 
 _SAFE_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=:,./@%$")
 _SAFE_WORD_RE = re.compile(r"[a-zA-Z0-9_\-+=:,./@%$]*\Z")   # all(ch in _SAFE_WORD ...)
+# Fast paths for the common values, each a subset of what the checks below accept unchanged:
+# a non-empty safe word without % or $ (quote_word returns it as it is), and printable ASCII
+# that neither starts nor ends with a space nor ends with a backslash (check_raw_line accepts it)
+_PLAIN_WORD_RE = re.compile(r"[a-zA-Z0-9_\-+=:,./@]+\Z")
+_PLAIN_LINE_RE = re.compile(r"(?! )[ -~]*[!-\[\]-~]\Z")
 
 
 def _c_quote(text: str) -> str:
@@ -100,6 +105,8 @@ _U0080 = "Quadlet writes U+0080 as the byte \\x80 in ExecStart=, which is not th
 
 def quote_word(value: str) -> str:
     """One argument for exec-style and key=value keys (systemd word splitting + C escapes)."""
+    if _PLAIN_WORD_RE.match(value) is not None:
+        return value
     if value == "":
         raise Unrepresentable("an empty argument is dropped by Quadlet's argument parsing")
     if "\x00" in value:
@@ -122,6 +129,8 @@ def quote_words(values) -> str:
 
 def check_raw_line(value: str, what: str = "value") -> None:
     """Raise Unrepresentable if *value* cannot be written raw after ``Key=``."""
+    if _PLAIN_LINE_RE.match(value) is not None and value != ";":
+        return
     if _RAW_LINE_SUSPECT.search(value) is not None:
         if _NOT_UTF8.search(value) is not None:
             raise Unrepresentable(f"the {what} {_NOT_UTF8_WHY}")

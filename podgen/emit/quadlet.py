@@ -219,7 +219,12 @@ class QuadletEmitter:
 
     def option(self, q, opt, c: ContainerSpec, comments):
         key = opt.key
-        usable = key is not None and self.supports(opt.since)
+        if key is None:
+            usable = False
+        else:   # supports(), inlined: asked for every option of every container
+            usable = self._supported.get(opt.since)
+            if usable is None:
+                usable = self.supports(opt.since)
         if key == "Network" and opt.qvalue and opt.qvalue.endswith(".container") and not self.target.at_least(5, 3):
             # Network=x.container needs 5.3; the plain container: form works on any version
             self.put(q, "Network", opt.value, "line", c.service, opt.span, comments)
@@ -255,14 +260,15 @@ class QuadletEmitter:
     def put(self, section, key, value, kind, svc_name, span, comments=(), fallback=True, what=None) -> bool:
         """Write key=value escaped for *kind*; report what cannot be written."""
         try:
-            if kind == "single":
-                text = single_value(value, strips_quotes=self.strips_quotes)
+            # most lines are key=value lists (Environment=, Label=) or one-argument lines (Volume=)
+            if kind == "keyval" or kind == "args":
+                text = quote_word(value)
             elif kind == "line":
                 text = line_value(value)
+            elif kind == "single":
+                text = single_value(value, strips_quotes=self.strips_quotes)
             elif kind == "words":
                 text = word_value(value)
-            elif kind in ("args", "keyval"):
-                text = quote_word(value)
             else:
                 raise ValueError(kind)
         except Unrepresentable as exc:
@@ -361,7 +367,9 @@ def _stop_exit_status(c: ContainerSpec) -> int | None:
     return status
 
 
-_STOP_STATUS: dict = {}     # signal name -> exit status (asked once per container)
+# signal name -> exit status (asked once per container); SIGTERM, the default, is 15 on every
+# system podman runs on: most projects then never import the signal module (~1 ms)
+_STOP_STATUS: dict = {"SIGTERM": 128 + 15}
 _UNKNOWN = object()
 
 

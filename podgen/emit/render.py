@@ -9,6 +9,7 @@ import os
 from podgen.emit.escape import comment
 
 _env = None
+_unit_template = None
 
 
 def templates_dir() -> str:
@@ -24,16 +25,26 @@ def environment():
     global _env
     if _env is None:
         import jinja2
+        # auto_reload=False: the templates are part of podgen and do not change while it runs;
+        # with auto-reload every get_template would stat the file (once per generated unit)
         _env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates_dir()),
             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-            trim_blocks=False, lstrip_blocks=False, autoescape=False)
+            trim_blocks=False, lstrip_blocks=False, autoescape=False, auto_reload=False)
         _env.filters["comment"] = comment
+        # The templates use none of jinja2's global functions (range, dict, lipsum, cycler, joiner,
+        # namespace); without them each render does not copy them into a new context, which
+        # was half the cost of rendering a unit (one render per generated file).
+        _env.globals.clear()
     return _env
 
 
 def render_unit(unit) -> str:
-    return environment().get_template("unit.j2").render(unit=unit)
+    global _unit_template
+    # looked up once, not once per generated file (each get_template asks the loader's cache)
+    if _unit_template is None:
+        _unit_template = environment().get_template("unit.j2")
+    return _unit_template.render(unit=unit)
 
 
 def render_script(model, filename: str) -> str:
