@@ -158,13 +158,18 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, podman
     files = ([file] if file else []) + list(more_files)
     if check and not outdir:
         raise UsageError("--check needs -o DIR: the directory to compare with")
+    if check and force:
+        raise UsageError("--check and --force contradict each other: --check writes nothing, "
+                         "--force replaces files", hint="drop --check to regenerate, or --force to compare")
     config = load_config(os.getcwd())
     output_format = output_format or config.get("output-format", "quadlet")
     target = _target(podman_version, rootful, unprivileged_port_start, config)
     opts = _options(files, project_name, profiles, env_files, project_directory, target, config,
                     output_format=output_format)
-    command = _regen_command(output_format, files, outdir, podman_version, target)
-    result = api.convert(opts, output_format=output_format, header_command=command)
+    command = _regen_command(output_format, files, outdir, podman_version, target, project_name=project_name,
+                             profiles=profiles, env_files=env_files, project_directory=project_directory,
+                             unprivileged_port_start=unprivileged_port_start)
+    result = api.convert(opts, output_format=output_format, header_command=command, output_dir=outdir)
     errors = [d for d in result.diagnostics if d.code == "PG703"]
     shown = result.diagnostics if not quiet else errors
     if shown:
@@ -205,19 +210,41 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, podman
             click.echo(f"  next: sh {os.path.join(outdir, result.files[0].name)} up", err=True)
 
 
-def _regen_command(output_format, files, outdir, podman_version, target) -> str:
-    # normalised, so that 'quadlet/' and 'quadlet' (or './compose.yaml') give the same header,
-    # and 'convert --check' does not call units stale for how -o was spelt
-    files = [os.path.normpath(f) for f in files]
-    parts = ["podgen convert"] + files[:1] + [f"-f {f}" for f in files[1:]]
+def _regen_command(output_format, files, outdir, podman_version, target, *, project_name=None, profiles=(),
+                   env_files=(), project_directory=None, unprivileged_port_start=None) -> str:
+    """The command that regenerates the same files: every option that changes them, quoted for sh.
+
+    Paths are as typed, relative to the current directory, but normalised ('quadlet/' and
+    'quadlet', './compose.yaml' and 'compose.yaml' give the same header); 'convert --check'
+    ignores this part of the header.
+    """
+    import shlex
+
+    def path(p: str) -> str:
+        p = os.path.normpath(p)
+        return shlex.quote("./" + p if p.startswith("-") else p)    # not taken for an option
+
+    parts = ["podgen", "convert"] + [path(f) for f in files[:1]]
+    for f in files[1:]:
+        parts += ["-f", path(f)]
+    if project_directory:
+        parts += ["--project-directory", path(project_directory)]
+    if project_name:
+        parts += ["-p", shlex.quote(project_name)]
+    for p in profiles or ():
+        parts += ["--profile", shlex.quote(p)]
+    for f in env_files or ():
+        parts += ["--env-file", path(f)]
     if outdir:
-        parts.append(f"-o {os.path.normpath(outdir)}")
+        parts += ["-o", path(outdir)]
     if output_format != "quadlet":
-        parts.append(f"--format {output_format}")
+        parts += ["--format", output_format]
     if podman_version or target.detected is False:
-        parts.append(f"--podman-version {target.version}")
+        parts += ["--podman-version", target.version]
     if not target.rootless:
         parts.append("--rootful")
+    if unprivileged_port_start is not None or target.unprivileged_port_start != 1024:
+        parts += ["--unprivileged-port-start", str(target.unprivileged_port_start)]
     return " ".join(parts)
 
 

@@ -111,6 +111,40 @@ def test_force_removes_only_stale_files_of_the_same_project(tmp_path):
         [f"{name}-web.container", f"{name}_default.network", "other-web.container", "notes.txt"])
 
 
+@pytest.mark.parametrize("extra", [(), ("--force",)])
+def test_force_never_replaces_another_projects_file_of_the_same_name(tmp_path, extra):
+    """Project 'a' service 'b-c' and project 'a-b' service 'c' both make a-b-c.container."""
+    write(tmp_path / "p1" / "compose.yaml", "name: a\nservices:\n  b-c:\n    image: busybox\n")
+    write(tmp_path / "p2" / "compose.yaml", "name: a-b\nservices:\n  c:\n    image: alpine\n")
+    v = ("--podman-version", "5.4")
+    assert cli(["convert", "p1/compose.yaml", "-o", "u", *v], tmp_path).rc == 0
+    before = snapshot(tmp_path)
+    res = cli(["convert", "p2/compose.yaml", "-o", "u", *v, *extra], tmp_path)
+    assert_clean_failure(res, file="a-b-c.container",
+                         fragments=("u already holds a-b-c.container of project 'a'", "project 'a-b'",
+                                    "nothing was written", "another project"))
+    assert snapshot(tmp_path) == before
+    no_temp_left(tmp_path)
+    # the project that owns the file still replaces it, and its stale files go
+    write(tmp_path / "p1" / "compose.yaml", "name: a\nservices:\n  b-c:\n    image: busybox:2\n")
+    assert cli(["convert", "p1/compose.yaml", "-o", "u", *v, "--force"], tmp_path).rc == 0
+    assert "busybox:2" in (tmp_path / "u" / "a-b-c.container").read_text()
+
+
+def test_project_read_from_a_header_with_tricky_source_paths(tmp_path):
+    """A source path holding "(project '...')" or longer than 512 bytes names no project."""
+    top = tmp_path / ("d (project 'zz') " + "x" * 200) / ("y" * 200) / ("z" * 200)
+    write(top / "compose.yaml", "name: shop\n" + THREE % "1")
+    out = tmp_path / "out"
+    v = ("--podman-version", "5.4")
+    assert cli(["convert", top / "compose.yaml", "-o", out, *v], tmp_path).rc == 0
+    first = (out / "shop-web.container").read_text().splitlines()[0]
+    assert len(first.encode()) > 512 and "(project 'zz')" in first
+    write(top / "compose.yaml", "name: shop\nservices:\n  web:\n    image: nginx\n")   # db, cache removed
+    assert cli(["convert", top / "compose.yaml", "-o", out, *v, "--force"], tmp_path).rc == 0
+    assert sorted(p.name for p in out.iterdir()) == ["shop-web.container", "shop_default.network"]
+
+
 def test_broken_input_writes_nothing(tmp_path):
     write(tmp_path / "compose.yaml", "services:\n  web:\n    image: [nginx\n")
     before = snapshot(tmp_path)
