@@ -129,3 +129,60 @@ def unique_by(seq: YSeq, key) -> YSeq:
 def merge_documents(base: YMap, other: YMap) -> YMap:
     """Merge two whole (canonical) compose documents."""
     return merge_maps(base, other, ())
+
+
+def take_merge_tags(doc: YMap) -> list:
+    """The paths of *doc*'s ``!reset`` and ``!override`` values; ``!reset`` ones are removed.
+
+    Compose clears every such path from what the earlier files (or documents) set
+    before it merges *doc* on top (``clear_paths``): ``!reset`` leaves the place
+    empty, ``!override`` puts *doc*'s value there instead of merging with the old
+    one.  Only documents the composer marked as using a merge tag are walked.
+    """
+    paths: list = []
+    if getattr(doc, "tags", None) is None:
+        return paths
+
+    def walk(m: YMap, prefix: tuple):
+        tags = getattr(m, "tags", None)
+        if tags:
+            for key, tag in tags.items():
+                paths.append(prefix + (key,))
+                if tag == "reset" and key in m:
+                    del m[key]
+                    m.kpos.pop(key, None)
+                    m.vpos.pop(key, None)
+        for key, value in m.items():
+            if type(value) is YMap:
+                walk(value, prefix + (key,))
+
+    walk(doc, ())
+    return paths
+
+
+def clear_paths(base: YMap, paths) -> YMap:
+    """*base* without the values at *paths* (copied where changed: *base* may be cached)."""
+    for path in paths:
+        base = _without(base, path)
+    return base
+
+
+def _without(m: YMap, path: tuple) -> YMap:
+    key = path[0]
+    if key not in m:
+        return m
+    if len(path) == 1:
+        out = _copy_map(m)
+        del out[key]
+        out.kpos.pop(key, None)
+        out.vpos.pop(key, None)
+        return out
+    child = m[key]
+    if type(child) is not YMap:
+        return m
+    new_child = _without(child, path[1:])
+    if new_child is child:
+        return m
+    out = _copy_map(m)
+    out[key] = new_child
+    return out

@@ -18,7 +18,7 @@ from podgen.diagnostics import Diagnostic, Severity, Span
 from podgen.envfile import parse_env_text, read_env_file
 from podgen.errors import InputError, InputErrors
 from podgen.interpolate import Interpolator, interpolate_tree
-from podgen.merge import merge_documents, merge_maps
+from podgen.merge import clear_paths, merge_documents, merge_maps, take_merge_tags
 from podgen.normalize import (MAX_PORT_MAPPINGS, new_map, normalize_service, put, resolve_path, scalar_text,
                               too_many_ports)
 from podgen.schema import validate_compose
@@ -74,6 +74,7 @@ class _Loader:
         # documents parsed by early_project_name, handed once to load_file (parsing is the
         # costliest part of loading; a 10,000-service file was parsed twice)
         self._parsed: dict = {}
+        self._tag_paths: dict = {}      # file -> the paths its !reset / !override values clear
 
     # --- files -----------------------------------------------------------------
     def find_files(self) -> list[str]:
@@ -167,6 +168,7 @@ class _Loader:
         if documents is None:
             documents = load_documents(text, path)
         merged = None
+        tag_paths: list = []        # this file's !reset / !override places, cleared from earlier files
         for doc in documents:
             if doc is None:
                 continue
@@ -175,6 +177,8 @@ class _Loader:
                 where = getattr(doc, "pos", None) or (path, 1, 1)
                 raise InputError(f"the top level of a compose file must be a mapping, not {kind}",
                                  where, hint="start the file with 'services:'")
+            doc_paths = take_merge_tags(doc)
+            tag_paths.extend(doc_paths)
             interpolate_tree(doc, interp)
             errors, soft = validate_compose(doc, path, interp.blanked)
             if errors:
@@ -185,12 +189,13 @@ class _Loader:
                     name="schema-violation",
                     notes=("Docker Compose 2.26 accepts this; set the variable to get a valid value",)))
             canon = self.canonical(doc, path, base_dir, interp, include_depth, resolve)
-            merged = canon if merged is None else merge_documents(merged, canon)
+            merged = canon if merged is None else merge_documents(clear_paths(merged, doc_paths), canon)
         if merged is None:
             raise InputError("the file holds no compose document (only comments or empty documents)",
                              (path, 1, 1),
                              hint="a compose file needs at least a 'services:' mapping")
         self._file_cache[key] = merged
+        self._tag_paths[path] = tag_paths
         return merged
 
     def canonical(self, doc: YMap, path: str, base_dir: str, interp: Interpolator,
@@ -369,8 +374,9 @@ class _Loader:
         interp = Interpolator(env)
         merged = None
         for f in files:
-            doc = self.load_file(os.path.abspath(f) if not os.path.isabs(f) else f, interp, project_dir)
-            merged = doc if merged is None else merge_documents(merged, doc)
+            f = os.path.abspath(f) if not os.path.isabs(f) else f
+            doc = self.load_file(f, interp, project_dir)
+            merged = doc if merged is None else merge_documents(clear_paths(merged, self._tag_paths.get(f, ())), doc)
         for var, pos in interp.missing.items():
             self.diagnostics.append(Diagnostic(
                 Span.of(pos), "PG003", Severity.WARNING,

@@ -34,9 +34,15 @@ Pos = tuple  # (path, line, col)
 
 
 class YMap(dict):
-    """A mapping that knows the position of each key and each value."""
+    """A mapping that knows the position of each key and each value.
 
-    __slots__ = ("kpos", "vpos", "pos")
+    ``tags`` (unset unless the file uses them; read with ``getattr(m, "tags", None)``)
+    holds Compose's merge tags of its values, key -> ``"reset"`` or ``"override"``;
+    on a document's top mapping it is set (maybe empty) when the document uses a
+    merge tag anywhere (see ``podgen.merge.take_merge_tags``).
+    """
+
+    __slots__ = ("kpos", "vpos", "pos", "tags")
 
     def __init__(self, *args):
         if args:    # most maps start empty (one per mapping in the file): no call to dict.__init__
@@ -124,6 +130,11 @@ def resolve_plain(text: str):
     return text
 
 
+# Compose's merge tags: `!reset` drops what earlier files (or documents) set at that place,
+# `!override` replaces it instead of merging (compose-go's ResetProcessor)
+MERGE_TAGS = frozenset(("!reset", "!override"))
+
+
 def _resolve_tagged(tag: str, text: str, pos):
     if tag in ("tag:yaml.org,2002:str", "!"):
         return text
@@ -151,7 +162,7 @@ def _resolve_tagged(tag: str, text: str, pos):
     if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
         return text
     raise InputError(f"unsupported YAML tag {tag}", pos,
-                     hint="Compose files use plain YAML; remove the tag")
+                     hint="Compose files use plain YAML (and !reset / !override); remove the tag")
 
 
 # --- text handling -----------------------------------------------------------
@@ -375,6 +386,9 @@ def _compose(text: str, path: str, get_event) -> list:
     merges = None                 # top's '<<' values: [(value, pos)]
     root = None
     root_set = False
+    value_tag = None              # the merge tag (!reset / !override) of the value being attached
+    collection_tags: dict = {}    # id(open collection) -> its merge tag
+    doc_tagged = False            # this document uses a merge tag
 
     try:
         while True:
@@ -411,7 +425,11 @@ def _compose(text: str, path: str, get_event) -> list:
                     # quoted (implicit[1]) means untagged too: most non-plain scalars are, and
                     # then the tag property is not asked for
                     tag = event.tag
-                    if not (tag is None or tag == "!"):
+                    if tag in MERGE_TAGS:
+                        value_tag = tag
+                        if style in ("", None):
+                            value = resolve_plain(value) if value else None
+                    elif not (tag is None or tag == "!"):
                         value = _resolve_tagged(tag, value, pos)
                 if event.anchor:
                     anchors[event.anchor] = value
@@ -427,9 +445,11 @@ def _compose(text: str, path: str, get_event) -> list:
                 # both parsers set implicit exactly when the collection has no tag: only a
                 # tagged one asks for the tag (a property)
                 tag = None if event.implicit else event.tag
-                if tag is not None and tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"):
+                if tag is not None and tag not in ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!") \
+                        and tag not in MERGE_TAGS:
                     raise InputError(f"unsupported YAML tag {tag}", pos,
-                                     hint="Compose files use plain YAML; remove the tag")
+                                     hint="Compose files use plain YAML (and !reset / !override); "
+                                          "remove the tag")
                 if in_map and key is _NO_KEY:
                     raise InputError("mapping keys must be plain strings, not mappings or lists", pos,
                                      hint="compose keys are names; quote the key if it is meant as text")
@@ -445,6 +465,8 @@ def _compose(text: str, path: str, get_event) -> list:
                     top.ipos = []
                 top.pos = pos
                 key, anchor, merges = _NO_KEY, event.anchor, None
+                if tag in MERGE_TAGS:
+                    collection_tags[id(top)] = tag      # taken again when the collection ends
                 continue
             elif etype is MappingEndEvent or etype is SequenceEndEvent:
                 value, pos = top, top.pos
@@ -452,6 +474,8 @@ def _compose(text: str, path: str, get_event) -> list:
                     _apply_merges(value, merges, budget)
                 if anchor:
                     anchors[anchor] = value
+                if collection_tags:
+                    value_tag = collection_tags.pop(id(value), None)
                 top, in_map, key, kpos, merge_key, anchor, merges = stack.pop()
             elif etype is AliasEvent:
                 mark = event.start_mark
@@ -486,6 +510,9 @@ def _compose(text: str, path: str, get_event) -> list:
                 anchors = {}
                 continue
             elif etype is DocumentEndEvent:
+                if doc_tagged and type(root) is YMap and getattr(root, "tags", None) is None:
+                    root.tags = {}          # the document uses merge tags somewhere
+                doc_tagged = False
                 documents.append(root if root_set else None)
                 continue
             elif etype is StreamEndEvent:
@@ -493,6 +520,16 @@ def _compose(text: str, path: str, get_event) -> list:
             else:
                 continue
             # a finished value (scalar, alias or container) at pos: attach it to top
+            if value_tag is not None:
+                tag, value_tag = value_tag[1:], None
+                if top is not None and in_map and not merge_key:
+                    tags = getattr(top, "tags", None)
+                    if tags is None:
+                        tags = top.tags = {}
+                    tags[key] = tag
+                    doc_tagged = True
+                elif top is not None and not in_map and tag == "reset":
+                    continue                # a reset list item is dropped, as compose-go does
             if top is None:
                 root, root_set = value, True
             elif not in_map:

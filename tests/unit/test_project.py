@@ -267,3 +267,76 @@ def test_standard_input_is_refused_with_a_reason(tmp_path):
     with pytest.raises(InputError) as info:
         load(tmp_path, files=("-",))
     assert "standard input" in info.value.message and "save it to a file" in info.value.hint
+
+
+def _ports(loaded, service="web"):
+    return [p["published"] for p in services(loaded)[service].get("ports", [])]
+
+
+def test_override_tag_replaces_instead_of_merging(tmp_path):
+    write(tmp_path / "compose.yaml", """\
+        services:
+          web:
+            image: nginx
+            ports: ["80:80", "443:443"]
+            environment: {A: "1", B: "2"}
+        """)
+    write(tmp_path / "prod.yaml", """\
+        services:
+          web:
+            ports: !override ["8080:80"]
+            environment: !override {C: "3"}
+        """)
+    loaded = load(tmp_path, files=("compose.yaml", "prod.yaml"))
+    assert _ports(loaded) == ["8080"]
+    assert services(loaded)["web"]["environment"] == {"C": "3"}
+    # without the tag they merge
+    write(tmp_path / "plain.yaml", "services:\n  web:\n    ports: [\"8080:80\"]\n")
+    assert _ports(load(tmp_path, files=("compose.yaml", "plain.yaml"))) == ["80", "443", "8080"]
+
+
+def test_reset_tag_removes_what_earlier_files_set(tmp_path):
+    write(tmp_path / "compose.yaml", """\
+        services:
+          web:
+            image: nginx
+            command: ["serve", "--debug"]
+            ports: ["80:80"]
+          db: {image: postgres}
+        """)
+    write(tmp_path / "reset.yaml", """\
+        services:
+          web:
+            ports: !reset []
+            command: !reset null
+          db: !reset
+        """)
+    web = services(load(tmp_path, files=("compose.yaml", "reset.yaml")))
+    assert set(web) == {"web"} and "ports" not in web["web"] and "command" not in web["web"]
+
+
+def test_merge_tags_within_one_file_and_between_its_documents(tmp_path):
+    write(tmp_path / "compose.yaml", """\
+        services:
+          web:
+            image: nginx
+            ports: !reset ["80:80"]
+            expose: ["1", !reset "2", "3"]
+        ---
+        services:
+          web:
+            environment: {A: "1"}
+        ---
+        services:
+          web:
+            environment: !override {B: "2"}
+        """)
+    web = services(load(tmp_path))["web"]
+    assert "ports" not in web and web["expose"] == ["1", "3"] and web["environment"] == {"B": "2"}
+
+
+def test_other_tags_are_still_refused(tmp_path):
+    write(tmp_path / "compose.yaml", "services:\n  web:\n    image: !custom nginx\n")
+    with pytest.raises(InputError) as info:
+        load(tmp_path)
+    assert "unsupported YAML tag !custom" in info.value.message and "!reset" in info.value.hint
