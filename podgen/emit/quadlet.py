@@ -18,6 +18,8 @@ from podgen.emit.spec import ContainerSpec, NetworkSpec, ProjectSpec, VolumeSpec
 from podgen.emit.units import UnitFile
 from podgen.model import RUNTIME_DIR
 
+# the window in which restart: on-failure:N allows N restarts (Docker counts them without one)
+RESTART_WINDOW_S = 600
 # systemd replaces a word that is exactly ${VAR} by exactly one argument, even an empty one
 EMPTY_VAR = "PODGEN_EMPTY"
 EMPTY_WORD = "${" + EMPTY_VAR + "}"
@@ -329,9 +331,15 @@ class QuadletEmitter:
             if restart == "unless-stopped":
                 note = ["restart: unless-stopped (systemd never restarts a unit you stopped)"]
             s.add("Restart", value, note)
-            if restart.startswith("on-failure:"):
-                self.unit_section.add("StartLimitBurst", restart.split(":", 1)[1],
-                                      [f"restart: {restart} (at most that many restarts in a row)"])
+            if restart.startswith("on-failure:") and restart != "on-failure:0":     # 0: no limit (Docker)
+                # Docker gives up after N restarts; systemd counts starts (the first one too) within
+                # StartLimitIntervalSec (10 s by default, which a slow crash loop never reaches)
+                retries = int(restart.split(":", 1)[1])
+                self.unit_section.add("StartLimitIntervalSec", str(RESTART_WINDOW_S),
+                                      [f"restart: {restart}: at most {retries} restart(s) within "
+                                       f"{RESTART_WINDOW_S // 60} minutes, then the unit stays failed "
+                                       f"(systemctl{' --user' if self.target.rootless else ''} reset-failed clears it)"])
+                self.unit_section.add("StartLimitBurst", str(retries + 1))
         for path in dict.fromkeys(c.host_dirs):
             try:
                 arg = quote_word(path)

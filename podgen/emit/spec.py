@@ -563,7 +563,8 @@ class Lowering:
         value = svc.restart
         if value == "":
             return          # e.g. restart: ${POLICY} with POLICY unset (PG003): Compose's default, "no"
-        if value not in ("no", "always", "unless-stopped", "on-failure") and not value.startswith("on-failure:"):
+        if value not in ("no", "always", "unless-stopped", "on-failure") and not (
+                value.startswith("on-failure:") and value[len("on-failure:"):].isdigit()):
             raise LoweringError(f"service {svc.name!r}: unknown restart policy {value!r}",
                                 svc.keys.get("restart"), "use no, always, on-failure[:N] or unless-stopped")
         spec.restart = value
