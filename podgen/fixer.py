@@ -34,8 +34,11 @@ class FixResult:
     def diff(self) -> str:
         if not self.changed:
             return ""
+        # the path as given (normalised), so that `git apply` / `patch -p1` run from the same directory
+        # find a file in a subdirectory
+        shown = os.path.normpath(self.path).lstrip("/") if self.path else "compose.yaml"
         return "".join(difflib.unified_diff(self.original.splitlines(True), self.text.splitlines(True),
-                                            "a/" + os.path.basename(self.path), "b/" + os.path.basename(self.path)))
+                                            "a/" + shown, "b/" + shown))
 
     path: str = ""
 

@@ -8,6 +8,7 @@ damaged when writing fails.
 from __future__ import annotations
 
 import os
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -410,3 +411,15 @@ def test_property_fix_is_stable_and_touches_only_ports(tmp_path, text):
         if old != new:
             assert "ports" in old or old.lstrip().startswith("- "), (old, new)
     assert not [d for d in lint_diags(tmp_path, first.text, select=("PG101",))]
+
+
+def test_diff_names_the_file_as_given_so_that_it_applies(tmp_path):
+    sub = tmp_path / "deploy"
+    sub.mkdir()
+    (sub / "compose.yaml").write_text('services:\n  web:\n    image: x\n    ports: ["80:8080"]\n', encoding="utf-8")
+    diff = run_podgen("fix", "deploy/compose.yaml", "--diff", "--podman-version", "5.4", cwd=tmp_path)
+    assert diff.stdout.startswith("--- a/deploy/compose.yaml\n+++ b/deploy/compose.yaml\n"), diff.stdout
+    applied = subprocess.run(["git", "apply", "-"], cwd=tmp_path, input=diff.stdout, text=True,
+                             capture_output=True)
+    assert applied.returncode == 0, applied.stderr
+    assert '"8080:8080"' in (sub / "compose.yaml").read_text(encoding="utf-8")
