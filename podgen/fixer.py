@@ -504,6 +504,20 @@ def _op_drop_kv(root, edit):
     return None
 
 
+def _op_clear_entry(root, edit):
+    """Remove the mapping entry whose value is at edit.span; a mapping left empty becomes null
+    (``lan: {ipv4_address: ...}`` -> ``lan:``: the service stays on that network)."""
+    parent, key = find_node(root, edit.span.line, edit.span.col)
+    if parent is None or not isinstance(parent, dict):
+        return f"{edit.span.line}:{edit.span.col}: could not locate the entry to remove"
+    del parent[key]
+    if len(parent) == 0:
+        holder, hkey = _holder(root, parent)
+        if holder is not None and isinstance(hkey, str):
+            holder[hkey] = None
+    return None
+
+
 def _op_drop_entry(root, edit):
     """Remove the mapping entry whose key is at edit.span (or the item there); an emptied
     mapping or list goes too."""
@@ -524,7 +538,7 @@ OPS = {"port_published": _op_port_published, "replace": _op_replace, "remove_ite
        "port_host_ip": _op_port_host_ip}
 # Ops that find their own nodes from the document root: op(root, edit).
 ROOT_OPS = {"drop_item": _op_drop_item, "move_item": _op_move_item, "rename_entry": _op_rename_entry,
-            "drop_kv": _op_drop_kv, "drop_entry": _op_drop_entry}
+            "drop_kv": _op_drop_kv, "drop_entry": _op_drop_entry, "clear_entry": _op_clear_entry}
 # An op written "key:NAME" addresses the mapping entry whose *key* is at the edit's span
 # (a service or network by its name), instead of the value there.
 KEY_PREFIX = "key:"

@@ -48,8 +48,11 @@ Or, rootless, use a bridge network and publish the ports the LAN needs:
 `podgen convert` and `podgen fix` do this (an unsafe fix: the services are no
 longer on the LAN).  They change the driver to `bridge`, drop the options only
 macvlan/ipvlan know (`parent`, `macvlan_mode`, `ipvlan_mode`, `ipvlan_flag`,
-`mode`, `bclim`) and a DHCP `ipam` driver, and keep the subnet and the static
-addresses, which then only exist in the rootless network namespace (PG301).
+`mode`, `bclim`) and the `ipam` section, and the services' static addresses
+on it.  A LAN subnet kept on the bridge would be routed to the bridge inside
+the rootless network namespace: the containers could no longer reach the
+hosts of the real LAN (the router, its DNS server), and the static addresses
+only made sense on the LAN.  Podman then picks a free private subnet.
 """
 from __future__ import annotations
 
@@ -66,8 +69,8 @@ def check(project, ctx):
     for key, net in project.networks.items():
         if net.external or (net.driver or "").lower() not in DRIVERS:
             continue
-        users = sorted(s.name for s in project.services.values()
-                       if not s.network_mode and key in s.networks)
+        members = [s for s in project.services.values() if not s.network_mode and key in s.networks]
+        users = sorted(s.name for s in members)
         parent = net.driver_opts.get("parent")
         where = f" (parent {parent})" if parent else ""
         uses = f"; used by {', '.join(users)}" if users else ""
@@ -77,13 +80,18 @@ def check(project, ctx):
             f"interfaces, so its containers cannot join the LAN (they fail to start or stay isolated){uses}",
             notes=("run this project rootful (--rootful), or use a bridge network and publish the ports the LAN "
                    "needs",
-                   f"converted to a bridge network: {key!r} stays private to the rootless network namespace"),
-            fix=_fix(net, key))
+                   f"converted to a bridge network: {key!r} stays private to the rootless network namespace; "
+                   "its LAN subnet and static addresses are dropped (inside the namespace they would hide "
+                   "the LAN itself)"),
+            fix=_fix(net, key, members))
 
 
-def _fix(net, key: str) -> Fix:
+STATIC = ("ipv4_address", "ipv6_address")
+
+
+def _fix(net, key: str, users: list) -> Fix:
     dropped = [k for k in net.driver_opts if k in LINK_OPTIONS]
-    dhcp = (net.ipam_driver or "").lower() == "dhcp"
+    has_ipam = bool(net.ipam_driver or net.ipam_config or net.ipam_options)
 
     def apply(p, key=key):
         target = p.networks.get(key)
@@ -94,15 +102,26 @@ def _fix(net, key: str) -> Fix:
         gone = [k for k in target.driver_opts if k in LINK_OPTIONS]
         for k in gone:
             del target.driver_opts[k]
-        if (target.ipam_driver or "").lower() == "dhcp":
-            target.ipam_driver = None
-            gone.append("ipam.driver")
+        if target.ipam_driver or target.ipam_config or target.ipam_options:
+            # the LAN's subnet would hide the LAN itself inside the rootless network namespace
+            target.ipam_driver, target.ipam_config, target.ipam_options = None, [], {}
+            gone.append("ipam")
         extra = f" (dropped {', '.join(gone)})" if gone else ""
         users = [s for s in p.services.values() if not s.network_mode and key in s.networks]
-        return [Change(s.name, "networks", f"{key} ({before})", f"{key} (bridge){extra}", "PG401",
-                       f"rootless Podman cannot use {before} networks", network=key) for s in users] or \
-            [Change("", f"networks.{key}.driver", before, "bridge", "PG401",
-                    f"rootless Podman cannot use {before} networks", network=key)]
+        changes = []
+        for s in users:
+            att = s.networks[key]
+            addresses = [getattr(att, f) for f in STATIC if getattr(att, f)]
+            for f in STATIC:
+                setattr(att, f, None)
+            changes.append(Change(s.name, "networks", f"{key} ({before})", f"{key} (bridge){extra}", "PG401",
+                                  f"rootless Podman cannot use {before} networks", network=key))
+            if addresses:
+                changes.append(Change(s.name, "networks", f"{key} at {', '.join(addresses)}",
+                                      f"{key} (address chosen by Podman)", "PG401",
+                                      "a LAN address means nothing on a rootless bridge", network=key))
+        return changes or [Change("", f"networks.{key}.driver", before, "bridge", "PG401",
+                                  f"rootless Podman cannot use {before} networks", network=key)]
 
     edits = []
     if net.span.line and net.spans.get(("driver",)):
@@ -110,8 +129,13 @@ def _fix(net, key: str) -> Fix:
         for k in dropped:
             if ("driver_opts", k) in net.spans:
                 edits.append(SourceEdit(net.spans[("driver_opts", k)], "drop_entry"))
-        if dhcp:
+        if has_ipam:
             edits.append(SourceEdit(net.span, "key:remove_key", key="ipam"))
+        for svc in users:
+            att = svc.networks[key]
+            for f in STATIC:
+                if getattr(att, f) and f in att.value_spans:
+                    edits.append(SourceEdit(att.value_spans[f], "clear_entry"))
     return Fix(f"make {key!r} a bridge network", apply=apply, source_edits=tuple(edits), safe=False)
 
 

@@ -72,10 +72,13 @@ def test_convert_rootless_makes_a_bridge(tmp_path):
     net = unit(result, "home_lan.network")
     assert keys(net, "Driver") == []
     assert keys(net, "Options") == ["mtu=1400"]
-    assert keys(net, "Subnet") == ["192.168.1.0/24"] and keys(net, "Gateway") == ["192.168.1.1"]
+    # the LAN's subnet would hide the LAN inside the rootless network namespace: dropped, with the
+    # static address that only meant something on the LAN
+    assert keys(net, "Subnet") == [] and keys(net, "Gateway") == []
     ha = unit(result, "home-ha.container")
-    assert keys(ha, "Network") == ["home_lan.network:alias=ha,ip=192.168.1.50"]
-    assert "changed: networks: lan (macvlan) -> lan (bridge) (dropped parent, macvlan_mode) (PG401" in ha
+    assert keys(ha, "Network") == ["home_lan.network:alias=ha"]
+    assert "changed: networks: lan (macvlan) -> lan (bridge) (dropped parent, macvlan_mode, ipam) (PG401" in ha
+    assert "changed: networks: lan at 192.168.1.50 -> lan (address chosen by Podman) (PG401" in ha
     # the network's own unit says what became of it, in its header
     header = [line for line in net.splitlines() if line.startswith("#")]
     assert any(line.startswith("# changed: networks: lan (macvlan) -> lan (bridge)") for line in header), net
@@ -83,8 +86,10 @@ def test_convert_rootless_makes_a_bridge(tmp_path):
 
 def test_convert_script_rootless_makes_a_bridge(tmp_path):
     script = convert_text(tmp_path, MACVLAN, fmt="script").files[0].text
-    create = next(line for line in script.splitlines() if "home_lan" in line and "--subnet" in line)
+    create = next(line for line in script.splitlines() if line.strip().startswith("podgen_network home_lan"))
     assert "--driver" not in create and "parent" not in create and "--opt=mtu=1400" in create
+    assert "--subnet" not in create
+    assert "    --network=home_lan:alias=ha \\" in script.splitlines()       # no ip= any more
 
 
 def test_convert_drops_a_dhcp_ipam_driver(tmp_path):
@@ -95,10 +100,11 @@ def test_convert_drops_a_dhcp_ipam_driver(tmp_path):
 
 def test_fix_rewrites_the_network(tmp_path):
     fixed = fix_twice(tmp_path, MACVLAN)
-    assert "    driver: bridge\n    driver_opts:\n      mtu: \"1400\"\n    ipam:\n" in fixed
-    assert "parent" not in fixed and "macvlan_mode" not in fixed
-    assert "ipv4_address: 192.168.1.50" in fixed
-    assert relint(tmp_path, fixed, ["PG401"]) == []
+    assert fixed.endswith("    driver: bridge\n    driver_opts:\n      mtu: \"1400\"\n")
+    assert "parent" not in fixed and "macvlan_mode" not in fixed and "192.168.1" not in fixed
+    # the service stays on the network (its emptied settings become null, not a removed key)
+    assert "    networks:\n      lan:\nnetworks:\n" in fixed
+    assert relint(tmp_path, fixed, ["PG401", "PG301", "PG304"]) == []
 
 
 def test_fix_removes_empty_driver_opts_and_dhcp(tmp_path):
