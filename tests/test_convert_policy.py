@@ -37,3 +37,36 @@ def test_check_does_not_depend_on_how_the_output_path_was_typed(tmp_path):
     proc = run_podgen("convert", "compose.yaml", "-o", str(out) + "/", "--check", "--podman-version", "5.4",
                       cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
+
+
+UNREPAIRABLE = """\
+name: p
+services:
+  db:
+    image: postgres
+    networks:
+      back:
+        ipv4_address: 10.5.0.300
+networks:
+  back: {}
+"""
+
+
+def test_unrepaired_errors_are_counted_and_fail_only_with_fail_on(tmp_path):
+    (tmp_path / "compose.yaml").write_text(UNREPAIRABLE, encoding="utf-8")
+    plain = run_podgen("convert", "compose.yaml", "--podman-version", "5.4", "-o", "out", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert "podgen: 1 error(s) not repaired (listed above)" in plain.stderr
+    strict = run_podgen("convert", "compose.yaml", "--podman-version", "5.4", "-o", "out2", "--fail-on", "error",
+                        cwd=tmp_path)
+    assert strict.returncode == 1 and (tmp_path / "out2" / "p-db.container").exists(), strict.stderr
+    stdout = run_podgen("convert", "compose.yaml", "--podman-version", "5.4", "-q", "--fail-on", "error",
+                        cwd=tmp_path)
+    assert stdout.returncode == 1 and stdout.stdout.startswith("### p_back.network\n"), stdout.stdout[:80]
+
+
+def test_repaired_errors_do_not_count(tmp_path):
+    (tmp_path / "compose.yaml").write_text("name: p\nservices:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n",
+                                           encoding="utf-8")
+    res = run_podgen("convert", "compose.yaml", "--podman-version", "5.4", "-q", "--fail-on", "error", cwd=tmp_path)
+    assert res.returncode == 0 and "not repaired" not in res.stderr, res.stderr
