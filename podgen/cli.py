@@ -394,10 +394,11 @@ def _errors_as_diagnostics(errors):
 
 
 @cli.command("config", context_settings=CONTEXT, epilog=EPILOG)
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("-f", "--file", "files", multiple=True, metavar="FILE", help="Compose files, merged in order.")
 @click.option("--format", "fmt", type=click.Choice(["json", "yaml"]), default="yaml", show_default=True)
 @_project_options
-def config_cmd(files, fmt, project_name, profiles, env_files, project_directory):
+def config_cmd(file, files, fmt, project_name, profiles, env_files, project_directory):
     """Print the normalised project, like 'docker compose config'.
 
     \b
@@ -406,6 +407,7 @@ def config_cmd(files, fmt, project_name, profiles, env_files, project_directory)
     output can be loaded again.
     """
     from podgen.config_output import render_json, render_yaml
+    files = ([file] if file else []) + list(files)     # FILE [-f FILE]..., as for convert
     from podgen.project import ProjectOptions, load_project
     loaded = load_project(ProjectOptions(files=list(files), project_name=project_name,
                                          profiles=tuple(profiles),
@@ -473,7 +475,7 @@ def _left_unfixed(left: list, file: str) -> None:
                    f"see: podgen lint {file}", err=True)
 
 
-@cli.command(context_settings=CONTEXT)
+@cli.command(context_settings=CONTEXT, short_help="Why a rule fires, an example and the fix.")
 @click.argument("code")
 def explain(code):
     """Show what a rule checks, why, an example and the fix (e.g. podgen explain PG101)."""
