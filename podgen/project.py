@@ -490,7 +490,8 @@ def finish(doc: YMap, name: str, env: dict, loader: _Loader) -> YMap:
         if "image" not in svc and "build" not in svc:
             raise InputError(f"service {sname!r} has neither an image nor a build context",
                              services.kpos[sname],
-                             hint="add 'image: NAME[:TAG]' (or a 'build:' section)")
+                             hint="add 'image: NAME[:TAG]' (or a 'build:' section); if this file overrides "
+                                  "another, give both: -f compose.yaml -f THIS-FILE")
         _check_resource_aliases(sname, svc)
         _env_files_into_environment(svc, env, loader)
         _resolve_bare_environment(svc, env)

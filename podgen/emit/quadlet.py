@@ -208,8 +208,10 @@ class QuadletEmitter:
             if dep is None:
                 continue
             dep_unit = f"{dep.unit}.service"
-            if req.condition == "service_healthy":
+            if req.condition == "service_healthy" and dep.notify_healthy:
                 why = f"starts once {req.service} is healthy"
+            elif req.condition == "service_healthy":     # PG705: nothing to wait for
+                why = f"starts after {req.service} (which has no healthcheck to wait for)"
             elif req.condition == "service_completed_successfully":
                 why = f"starts once {req.service} has completed successfully"
             else:

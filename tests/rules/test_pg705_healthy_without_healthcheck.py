@@ -106,3 +106,9 @@ def test_healthcheck_with_timings_only_counts_as_none(tmp_path):
                          "test (podgen cannot see one its image may define); it only waits for it to start")
     assert keys(unit(result, "demo-db.container"), "Notify") == []
     assert keys(unit(result, "demo-db.container"), "HealthInterval") == ["5s"]
+
+
+def test_the_unit_comment_does_not_promise_a_health_wait(tmp_path):
+    app = unit(convert_text(tmp_path, DEPS), "demo-app.container")
+    assert "# depends_on: starts after db (which has no healthcheck to wait for)" in app
+    assert "# depends_on: starts once checked is healthy" in app
