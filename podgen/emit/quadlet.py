@@ -186,6 +186,10 @@ class QuadletEmitter:
         self.unit_section = u
         u.add("Description", specifier_escape(f"Service {c.service} of compose project {self.spec.project}"))
         self.dependencies(c, u)
+        if any(opt.runtime_dir and opt.value and "/podman/podman.sock:" in opt.value for opt in c.options):
+            # the mounted API socket must exist before the container starts, as a socket (PG601)
+            u.add("Wants", "podman.socket", ["the container talks to Podman's API socket (PG601)"])
+            u.add("After", "podman.socket")
         q = unit.section("Container")
         q.add("ContainerName", single_value(c.name))
         self.put(q, "Image", c.image, "single", c.service, c.span)

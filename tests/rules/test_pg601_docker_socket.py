@@ -95,6 +95,8 @@ def test_fixed_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     result = convert_text(tmp_path, SOCKET)
     proc = run_quadlet(quadlet_generator, result.files, tmp_path / "units")
     assert "-v %t/podman/podman.sock:/var/run/docker.sock:ro" in proc.stdout
+    # the socket unit is started first, so the mount finds a socket, not nothing
+    assert "Wants=podman.socket" in proc.stdout and "After=podman.socket" in proc.stdout
 
 
 @pytest.mark.parametrize("env", [{"XDG_RUNTIME_DIR": "/run/user/1000"}, {}], ids=["session", "no-XDG_RUNTIME_DIR"])
