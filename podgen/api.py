@@ -227,6 +227,10 @@ def annotate(spec, project, diags: list, changes: list):
             continue
         opts = owner.options if isinstance(owner.options, list) else ()    # a container's options
         opt = next((o for o in opts if o.span == d.span), None)
+        if opt is None and d.code == "PG003":
+            # located at the ${VAR} inside a value: the option whose value starts on that line
+            opt = next((o for o in opts if o.span is not None and o.span.line == d.span.line
+                        and o.span.file == d.span.file and o.span.col <= d.span.col), None)
         if opt is not None:
             opt.comments.append(f"{d.code}: {d.message}")
         elif not any(n[1] == d.message for n in owner.notes):

@@ -75,6 +75,7 @@ class _Loader:
         # costliest part of loading; a 10,000-service file was parsed twice)
         self._parsed: dict = {}
         self._tag_paths: dict = {}      # file -> the paths its !reset / !override values clear
+        self._line_starts: dict = {}    # file -> offset of each line (for PG003's column)
 
     # --- files -----------------------------------------------------------------
     def find_files(self) -> list[str]:
@@ -130,6 +131,28 @@ class _Loader:
         text = decode_bytes(data, path, kind)
         self.sources[path] = text
         return text
+
+    def _variable_column(self, pos, var: str):
+        """*pos* (where the value starts) moved onto its ``${VAR}`` / ``$VAR`` when that is on the
+        same line, so that editors underline the variable itself."""
+        if not pos or not pos[1]:
+            return pos
+        text = self.sources.get(pos[0])
+        if text is None:
+            return pos
+        starts = self._line_starts.get(pos[0])
+        if starts is None:      # once per file: a variable unset in every service stays linear
+            starts = self._line_starts[pos[0]] = [0] + [m.end() for m in re.finditer("\n", text)]
+        if pos[1] > len(starts):
+            return pos
+        start = starts[pos[1] - 1]
+        end = text.find("\n", start)
+        line = text[start:end if end >= 0 else len(text)]
+        for form in ("${" + var, "$" + var):
+            i = line.find(form, pos[2] - 1)
+            if i >= 0:
+                return (pos[0], pos[1], i + 1)
+        return pos
 
     def dotenv(self, project_dir: str) -> dict:
         values: dict = {}
@@ -379,7 +402,7 @@ class _Loader:
             merged = doc if merged is None else merge_documents(clear_paths(merged, self._tag_paths.get(f, ())), doc)
         for var, pos in interp.missing.items():
             self.diagnostics.append(Diagnostic(
-                Span.of(pos), "PG003", Severity.WARNING,
+                Span.of(self._variable_column(pos, var)), "PG003", Severity.WARNING,
                 f"variable {var} is not set; it was replaced by an empty string",
                 name="unset-variable",
                 notes=(f"set {var} in the environment or in {os.path.join(project_dir, '.env')}",)))

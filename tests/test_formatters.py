@@ -99,7 +99,7 @@ def test_json_in_process_validates_and_keeps_every_field(tmp_path):
     data = json.loads(formatters.as_json(diags, cwd=str(tmp_path)))
     validate(data)
     assert [(d["code"], d["line"], d["column"]) for d in data] == \
-        [("PG003", 3, 12), ("PG101", 5, 9), ("PG101", 6, 9)]
+        [("PG003", 3, 34), ("PG101", 5, 9), ("PG101", 6, 9)]
     warning, error = data[0], data[1]
     assert list(error) == ["code", "name", "severity", "message", "path", "line", "column", "service", "notes", "fix"]
     assert error["path"] == "compose.yaml" and error["service"] == "app" and error["name"] == "privileged-port"
@@ -262,7 +262,7 @@ def test_github_one_line_per_finding_from_the_cli(tmp_path):
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith("::warning file=compose.yaml,line=3,col=12,title=PG003 unset-variable::")
+    assert lines[0].startswith("::warning file=compose.yaml,line=3,col=34,title=PG003 unset-variable::")
     assert lines[1].startswith("::error file=compose.yaml,line=5,col=9,title=PG101 privileged-port::")
     assert all("\n" not in line and "\r" not in line for line in lines)
 

@@ -88,7 +88,7 @@ def test_fail_on_thresholds(tmp_path):
     write(tmp_path, "compose.yaml", WARNING_ONLY)
     default = run_podgen("lint", "compose.yaml", cwd=tmp_path)
     assert default.returncode == 1
-    assert "compose.yaml:3:12: PG003 variable TAG is not set" in default.stdout
+    assert "compose.yaml:3:34: PG003 variable TAG is not set" in default.stdout
     assert default.stdout.splitlines()[0].endswith("[warning]")
     assert run_podgen("lint", "--fail-on", "warning", "compose.yaml", cwd=tmp_path).returncode == 1
     quiet_pass = run_podgen("lint", "--fail-on", "error", "compose.yaml", cwd=tmp_path)

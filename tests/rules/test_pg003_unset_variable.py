@@ -21,7 +21,8 @@ services:
 
 
 def test_fires_at_each_scalar_holding_an_unset_variable(tmp_path):
-    assert lint_text(tmp_path, UNSET, select=["PG003"]) == ["4:12 PG003", "6:17 PG003", "7:14 PG003", "8:13 PG003"]
+    # located at the variable itself, not at the start of its value
+    assert lint_text(tmp_path, UNSET, select=["PG003"]) == ["4:33 PG003", "6:23 PG003", "7:15 PG003", "8:13 PG003"]
 
 
 def test_message_severity_and_note(tmp_path):
@@ -33,11 +34,11 @@ def test_message_severity_and_note(tmp_path):
 
 def test_a_variable_is_reported_once_at_its_first_use(tmp_path):
     text = "services:\n  a:\n    image: x:${V}\n  b:\n    image: y:${V}\n"
-    assert lint_text(tmp_path, text, select=["PG003"]) == ["3:12 PG003"]
+    assert lint_text(tmp_path, text, select=["PG003"]) == ["3:14 PG003"]
 
 
 def test_doc_example(tmp_path):
-    assert lint_text(tmp_path, doc_example("PG003"), select=["PG003"]) == ["3:12 PG003"]
+    assert lint_text(tmp_path, doc_example("PG003"), select=["PG003"]) == ["3:21 PG003"]
 
 
 @pytest.mark.parametrize("value", [
@@ -71,11 +72,12 @@ def test_required_variable_is_pg001_not_pg003(tmp_path):
 def test_convert_uses_the_empty_string(tmp_path):
     result = convert_text(tmp_path, UNSET, env={"TAG": "1"})
     assert [(d.code, d.span.line, d.span.col) for d in result.diagnostics] == \
-        [("PG003", 6, 17), ("PG003", 7, 14), ("PG003", 8, 13)]
+        [("PG003", 6, 23), ("PG003", 7, 15), ("PG003", 8, 13)]
     web = unit(result, "demo-web.container")
     assert keys(web, "Image") == ["registry.example/web:1"]
     assert keys(web, "Environment") == ["GREETING=hello--world", "TWICE=", "BARE="]
-    assert "# PG003: variable NAME is not set; it was replaced by an empty string\n" in web
+    # the comment stays next to the line the value became
+    assert "# PG003: variable NAME is not set; it was replaced by an empty string\nEnvironment=GREETING=" in web
 
 
 @pytest.mark.quadlet
