@@ -184,7 +184,8 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
         sys.exit(EXIT_INPUT)
     if not quiet:
         for ch in result.changes:
-            click.echo(f"changed: {ch.service}: {ch.describe()}", err=True)
+            where = ch.service or (f"network {ch.network}" if ch.network else "project")
+            click.echo(f"changed: {where}: {ch.describe()}", err=True)
     if check:
         from podgen.output import stale_files
         stale = stale_files(result.files, outdir, result.project.name)

@@ -156,7 +156,7 @@ def _rename(key, net, old, new, value, span):
             del n.driver_opts[old]
         else:                               # same place, so the generated Options= keep their order
             n.driver_opts = {(new if k == old else k): x for k, x in n.driver_opts.items()}
-        return [Change(_first_user(p, key), f"networks.{key}.driver_opts", f"{old}={v}", f"{new}={v}", "PG405",
+        return [Change("", f"networks.{key}.driver_opts", f"{old}={v}", f"{new}={v}", "PG405",
                        "Docker's option name", network=key)]
 
     return Fix(f"write {old} as {new}", apply=apply, source_edits=_edit(net, span, "rename_entry", new))
@@ -168,7 +168,7 @@ def _drop(key, net, opt, value, span, why):
         if n is None or opt not in n.driver_opts:
             return []
         v = n.driver_opts.pop(opt)
-        return [Change(_first_user(p, key), f"networks.{key}.driver_opts", f"{opt}={v}", "(removed)", "PG405",
+        return [Change("", f"networks.{key}.driver_opts", f"{opt}={v}", "(removed)", "PG405",
                        why, network=key)]
 
     return Fix(f"remove {opt}", apply=apply, source_edits=_edit(net, span, "drop_entry"))
@@ -193,7 +193,7 @@ def _host_binding(project, ctx, key, net, value, span):
         if n is None or HOST_BINDING not in n.driver_opts:
             return []
         n.driver_opts.pop(HOST_BINDING)
-        changes = [Change(_first_user(p, key), f"networks.{key}.driver_opts", f"{HOST_BINDING}={ip}", "(removed)",
+        changes = [Change("", f"networks.{key}.driver_opts", f"{HOST_BINDING}={ip}", "(removed)",
                           "PG405", "published on the address through the ports instead" if not unbound
                           else "Podman publishes on every address by default", network=key)]
         if unbound:
@@ -226,10 +226,6 @@ def _edit(net, span, op, value=None) -> tuple:
     if not span.line or span == net.span or span == net.keys.get("driver_opts"):
         return ()
     return (SourceEdit(span, op, value),)
-
-
-def _first_user(project, key) -> str:
-    return next((s.name for s in project.services.values() if not s.network_mode and key in s.networks), "")
 
 
 RULE = Rule(code="PG405", name="docker-network-option", severity=Severity.ERROR,

@@ -139,3 +139,17 @@ def test_documentation_and_example(tmp_path):
 @pytest.mark.parametrize("version", [(5, 4, 0), (4, 9, 0)])
 def test_converted_units_accepted_by_real_quadlet(tmp_path, quadlet_generator, version):
     assert_quadlet_accepts(tmp_path, convert_example(tmp_path, "PG405", version=version), quadlet_generator)
+
+
+def test_network_changes_are_the_networks_not_a_services(tmp_path):
+    """A driver option removed from a network is said of the network (its unit and the CLI line),
+    not of the first service that happens to use it."""
+    from cli_run import run_podgen
+    from helpers import write
+    write(tmp_path, OPTS)
+    res = run_podgen("convert", "compose.yaml", "--podman-version", "5.4", cwd=tmp_path)
+    lines = [line for line in res.stderr.splitlines() if "driver_opts" in line and line.startswith("changed:")]
+    assert lines and all(line.startswith("changed: network backend: networks.backend.driver_opts") for line in lines)
+    result = convert_text(tmp_path, OPTS)
+    assert "driver_opts" in unit(result, "shop_backend.network")
+    assert "networks.backend.driver_opts" not in unit(result, "shop-api.container")
