@@ -203,7 +203,7 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
         if len(result.files) > 1:
             # one write: a click.echo per file was ~1 % of a 10,000-service convert
             click.echo("\n".join(f"### {f.name}\n{f.text}" for f in result.files), nl=False)
-        else:
+        elif result.files:          # none for a project without services, networks or volumes
             click.echo(result.files[0].text, nl=False)
         _unrepaired(left, fail_on)
         return

@@ -70,3 +70,11 @@ def test_repaired_errors_do_not_count(tmp_path):
                                            encoding="utf-8")
     res = run_podgen("convert", "compose.yaml", "--podman-version", "5.4", "-q", "--fail-on", "error", cwd=tmp_path)
     assert res.returncode == 0 and "not repaired" not in res.stderr, res.stderr
+
+
+def test_a_project_without_anything_to_convert_prints_nothing(tmp_path):
+    """`{}` is a valid (empty) project: no units, exit 0, no crash (found by tests/test_fuzz.py)."""
+    (tmp_path / "compose.yaml").write_text("{}\n", encoding="utf-8")
+    res = run_podgen("convert", "compose.yaml", "--podman-version", "5.4", cwd=tmp_path)
+    assert (res.returncode, res.stdout) == (0, ""), res.stderr
+    assert "internal error" not in res.stderr
