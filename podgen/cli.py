@@ -54,6 +54,9 @@ def _target_options(f):
     return f
 
 
+MIN_PODMAN = (4, 0, 0)      # the oldest Podman podgen's output runs on
+
+
 def _target(podman_version, rootful, unprivileged_port_start, config=None):
     from podgen.target import DEFAULT_PODMAN, Target, detect_podman_version, parse_version
     detected = False
@@ -68,6 +71,19 @@ def _target(podman_version, rootful, unprivileged_port_start, config=None):
         version = detect_podman_version()
         detected = version is not None
         version = version or DEFAULT_PODMAN
+    if tuple(version) < MIN_PODMAN:
+        # `--network NAME:alias=...`, netavark's DNS and Quadlet all came with 4.x: what podgen
+        # writes would not run on Podman 3
+        shown = ".".join(map(str, version))
+        if detected:    # a developer's old podman must not break the hook: check for the default
+            click.echo(f"podgen: the installed podman is {shown}, older than podgen supports; checking for "
+                       f"Podman {'.'.join(map(str, DEFAULT_PODMAN[:2]))} (choose with --podman-version)", err=True)
+            version, detected = DEFAULT_PODMAN, False
+        else:
+            raise UsageError(f"the target is Podman {shown}; podgen generates for Podman "
+                             f"{MIN_PODMAN[0]}.{MIN_PODMAN[1]} and newer",
+                             hint="upgrade Podman (Debian 12 has 4.3), or generate for another machine "
+                                  "with --podman-version 4.3 (or newer)")
     port_start = unprivileged_port_start if unprivileged_port_start is not None else \
         int(cfg.get("unprivileged-port-start", 1024))
     return Target(podman=version, rootless=not (rootful or cfg.get("rootful", False)),

@@ -13,6 +13,8 @@ import os
 import sys
 import textwrap
 
+import pytest
+
 from cli_run import ROOT, run_podgen
 
 PORT_80 = """\
@@ -366,3 +368,29 @@ def test_lint_does_not_import_jsonschema_or_jinja(tmp_path):
         result = subprocess.run([sys.executable, "-c", probe, fmt], cwd=tmp_path, capture_output=True, text=True,
                                 env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
         assert result.stderr.endswith("[]"), (fmt, result.stderr)
+
+
+@pytest.mark.parametrize("how", [("--podman-version", "3.4"), ("--podman-version", "2.2.1")])
+def test_podman_3_is_refused_with_advice(tmp_path, how):
+    """Podman 3 has no netavark aliases or Quadlet: podgen's output would not run there."""
+    write(tmp_path, "compose.yaml", "services:\n  web:\n    image: nginx\n")
+    for command in ("lint", "convert"):
+        res = run_podgen(command, "compose.yaml", *how, cwd=tmp_path)
+        assert res.returncode == 2 and "podgen generates for Podman 4.0 and newer" in res.stderr, res.stderr
+        assert "help: upgrade Podman" in res.stderr and "Traceback" not in res.stderr
+    (tmp_path / ".podgen.toml").write_text('podman-version = "3.4"\n')
+    assert run_podgen("lint", "compose.yaml", cwd=tmp_path).returncode == 2
+    assert run_podgen("lint", "compose.yaml", "--podman-version", "4.0", cwd=tmp_path).returncode in (0, 1)
+
+
+def test_an_old_installed_podman_does_not_break_the_hook(tmp_path):
+    """Detected (not asked for): lint says so and checks for the default version instead."""
+    write(tmp_path, "compose.yaml", "services:\n  web:\n    image: nginx\n")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "podman").write_text('#!/bin/sh\necho "podman version 3.4.4"\n')
+    (fake / "podman").chmod(0o755)
+    env = {"PATH": f"{fake}:{os.environ.get('PATH', '/usr/bin:/bin')}", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    res = run_podgen("lint", "compose.yaml", cwd=tmp_path, env=env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "the installed podman is 3.4.4, older than podgen supports; checking for Podman 5.4" in res.stderr
