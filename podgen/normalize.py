@@ -619,8 +619,16 @@ def check_duration(value, what: str, pos):
                          hint="durations look like 30s, 1m30s, 500ms or 2h")
 
 
-# What convert accepts (podgen.emit.spec.podman_size): bytes, or a number with k/m/g/t/p[b].
-_SIZE = re.compile(r"^\d+(?:\.\d+)?\s*[kmgtp]?i?b?$", re.IGNORECASE)
+# What convert accepts (podgen.emit.spec.podman_size): bytes, or a number with k/m/g/t/p[b]
+# (binary units, as Docker's RAMInBytes).
+SIZE_PARTS = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)$", re.IGNORECASE)
+SIZE_FACTORS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 1024 ** 5}
+
+
+def size_bytes(text: str) -> int | None:
+    """``512m`` -> 536870912; None for text that is no size."""
+    m = SIZE_PARTS.match(text.strip())
+    return int(float(m.group(1)) * SIZE_FACTORS[m.group(2).lower()]) if m else None
 _SIZE_KEYS = ("mem_limit", "mem_reservation", "memswap_limit", "shm_size")
 
 
@@ -631,7 +639,7 @@ def check_size(value, what: str, pos):
     if isinstance(value, float) and not math.isfinite(value):
         ok = False
     elif isinstance(value, str):
-        ok = bool(_SIZE.match(value.strip())) or (what == "memswap_limit" and value.strip() == "-1")
+        ok = bool(SIZE_PARTS.match(value.strip())) or (what == "memswap_limit" and value.strip() == "-1")
     else:
         ok = True
     if not ok:

@@ -20,7 +20,7 @@ from podgen.errors import InputError, InputErrors
 from podgen.interpolate import Interpolator, interpolate_tree
 from podgen.merge import clear_paths, merge_documents, merge_maps, take_merge_tags
 from podgen.normalize import (MAX_PORT_MAPPINGS, new_map, normalize_service, put, resolve_path, scalar_text,
-                              too_many_ports)
+                              size_bytes, too_many_ports)
 from podgen.schema import validate_compose
 from podgen.yamlload import MAX_BYTES, YMap, YSeq, decode_bytes, load_documents
 
@@ -691,9 +691,6 @@ def _check_resource_aliases(sname: str, svc: YMap):
                          "(Docker Compose refuses the project)", svc.kpos["scale"], hint="keep one of them")
 
 
-_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 1024 ** 5}
-
-
 def _amount(value, key: str):
     """A comparable number: bytes for the memory keys, the number itself otherwise; None if unreadable."""
     if value is None:
@@ -702,10 +699,9 @@ def _amount(value, key: str):
         return None
     if isinstance(value, (int, float)):
         return value
-    text = str(value).strip().lower()
+    text = str(value).strip()
     if key in ("mem_limit", "mem_reservation"):
-        m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgtp]?)i?b?", text)
-        return int(float(m.group(1)) * _UNITS[m.group(2)]) if m else None
+        return size_bytes(text)
     try:
         return float(text)
     except ValueError:

@@ -17,6 +17,7 @@ from dataclasses import field
 from podgen._record import record
 from podgen.diagnostics import Diagnostic, Severity, Span
 from podgen.model import RUNTIME_DIR, Mount, Project, Service, runtime_dir_path
+from podgen.normalize import SIZE_PARTS, size_bytes
 
 # The labels Docker Compose puts on containers, kept so tools that group by them work.
 LABEL_PROJECT = "com.docker.compose.project"
@@ -202,9 +203,6 @@ def podman_duration(text, span=None) -> str:
     return f"{int(round(seconds * 1000))}ms"
 
 
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)$", re.IGNORECASE)
-
-
 def podman_size(value, span=None) -> str:
     """Compose byte values (``512m``, ``1gb``, ``1073741824``) -> podman's ``512m`` form."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -212,13 +210,12 @@ def podman_size(value, span=None) -> str:
             raise LoweringError(f"invalid size {value!r}", span, "sizes look like 512m, 1g or 1073741824")
         return str(int(value))
     s = str(value).strip()
-    m = _SIZE.match(s)
+    m = SIZE_PARTS.match(s)
     if not m:
         raise LoweringError(f"invalid size {value!r}", span, "sizes look like 512m, 1g or 1073741824")
     number, unit = m.group(1), m.group(2).lower()
     if "." in number:
-        factor = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 1024 ** 5}[unit]
-        return str(int(float(number) * factor))
+        return str(size_bytes(s))
     return f"{number}{unit}"
 
 
