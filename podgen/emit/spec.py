@@ -245,6 +245,15 @@ def check_name(kind: str, name: str, span) -> None:
                             f"use at most {MAX_NAME} characters (names become unit file names)")
 
 
+def ipam_driver(name: str | None) -> str | None:
+    """The IPAM driver to pass to Podman: Docker's ``default`` means "none given" (Docker and
+    podman-compose treat it so); netavark refuses it (``unsupported ipam driver "default"``).
+    Podman's own drivers (host-local, dhcp, none) pass through."""
+    if name is None or name.strip() in ("", "default"):
+        return None
+    return name
+
+
 def unit_base(project: str, service: str) -> str:
     return f"{project}-{service}"
 
@@ -289,7 +298,7 @@ class Lowering:
     def network(self, net) -> NetworkSpec:
         check_name("network", net.name, net.spans.get(("name",)) or net.span)
         spec = NetworkSpec(key=net.key, unit=net.name, name=net.name, driver=net.driver,
-                           options=dict(net.driver_opts), ipam_driver=net.ipam_driver,
+                           options=dict(net.driver_opts), ipam_driver=ipam_driver(net.ipam_driver),
                            internal=net.internal, ipv6=net.enable_ipv6, external=net.external,
                            span=net.span)
         spec.labels = {LABEL_PROJECT: self.project.name, "com.docker.compose.network": net.key}
