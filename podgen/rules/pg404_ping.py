@@ -23,9 +23,13 @@ Three things differ from Docker (verified with Podman 4.3 and 5.4):
   failed: ... write /proc/sys/net/ipv4/ping_group_range: invalid argument`
   (4.3).
 
-podgen looks for `ping`, `ping6` and `fping` in `command`, `entrypoint` and
-`healthcheck`, for images that ping for a living (smokeping, uptime-kuma,
-gatus, blackbox-exporter), for `cap_add: NET_RAW` and for the sysctl.
+podgen looks for `ping`, `ping6` and `fping` run as a command (the program of
+an exec-form list, or a command name in a shell script, `sh -c` included) in
+`command`, `entrypoint` and `healthcheck`, not for the word anywhere
+(`redis-cli ping`, `mysqladmin ping` or `curl http://localhost/ping` run no
+ping and get no NET_RAW); for images that ping for a living (smokeping,
+uptime-kuma, gatus, blackbox-exporter), for `cap_add: NET_RAW` and for the
+sysctl.
 
 ## Example
 ```yaml
@@ -51,12 +55,13 @@ import re
 
 from podgen.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
+from podgen.rules._shellcmd import runs
 
 SYSCTL = "net.ipv4.ping_group_range"
 SAFE_RANGE = "0 65535"
 MAX_MAPPED_GID = 65536            # 0 = your group, 1..65536 = the usual subordinate range
 PINGING_IMAGES = frozenset(("smokeping", "uptime-kuma", "gatus", "blackbox-exporter"))
-_PING = re.compile(r"(?:^|[\s;&|(`'\"/])(?:f?ping6?)(?=$|[\s;&|)`'\"])")
+PING_TOOLS = frozenset(("ping", "ping6", "fping", "fping6"))
 _RAW = ("NET_RAW", "CAP_NET_RAW", "ALL")
 
 HOST_NOTE = (f"rootless, pings beyond the containers' own network leave through the host's ICMP sockets: "
@@ -68,14 +73,32 @@ def _has(caps, names) -> bool:
     return any(str(c).upper() in names for c in caps)
 
 
+def _pings(argv=None, script=None) -> bool:
+    # every name in PING_TOOLS contains "ping": most commands are ruled out without tokenizing
+    if "ping" not in (script or "") and not any("ping" in w for w in argv or ()):
+        return False
+    return any(name in PING_TOOLS for name in runs(argv, script))
+
+
 def ping_evidence(svc):
-    """(span, what) of the first sign that *svc* pings, or None."""
-    for key, words in (("command", svc.command), ("entrypoint", svc.entrypoint),
-                       ("healthcheck", svc.healthcheck.test if svc.healthcheck else None)):
-        # every match contains "ping": the substring test rules out most words without the regex
-        if words and any("ping" in w and _PING.search(w) for w in map(str, words)):
-            span = svc.span_of("healthcheck", "test") if key == "healthcheck" else svc.span_of(key)
-            return span, f"its {key} runs ping"
+    """(span, what) of the first sign that *svc* pings, or None.
+
+    Only a command name counts (``ping -c1 gw``, ``sh -c "... && ping6 ::1"``, ``/bin/ping``): a word
+    ``ping`` anywhere else (``redis-cli ping``, ``curl http://x/ping``) is an argument, and a guess
+    must never grant a capability.
+    """
+    command, entrypoint = svc.command, svc.entrypoint
+    if entrypoint:
+        # the container runs entrypoint + command: the command words are the entrypoint's arguments
+        if _pings(entrypoint) or (command and _pings(list(entrypoint) + list(command))):
+            key = "entrypoint" if _pings(entrypoint) else "command"
+            return svc.span_of(key), f"its {key} runs ping"
+    elif command and _pings(command):
+        return svc.span_of("command"), "its command runs ping"
+    test = svc.healthcheck.test if svc.healthcheck else None
+    if test and len(test) > 1 and (_pings(argv=test[1:]) if test[0] == "CMD" else
+                                   test[0] == "CMD-SHELL" and _pings(script=" ".join(test[1:]))):
+        return svc.span_of("healthcheck", "test"), "its healthcheck runs ping"
     name = (svc.image or "").split("@", 1)[0].lower().rsplit("/", 1)[-1].split(":", 1)[0]
     if name in PINGING_IMAGES:
         return svc.span_of("image"), f"{name} pings the hosts it monitors"

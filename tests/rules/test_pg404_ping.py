@@ -116,3 +116,60 @@ def test_converted_units_accepted_by_real_quadlet(tmp_path, quadlet_generator):
     sub = tmp_path / "pinger"
     sub.mkdir()
     assert_quadlet_accepts(sub, convert_text(sub, PINGER), quadlet_generator)
+
+
+# issue 12: "ping" as an argument or in a URL is not ping, and must not grant NET_RAW
+NOT_PING = [
+    ("command", '["redis-cli", "ping"]'),
+    ("command", "redis-cli -h cache ping"),
+    ("command", '["mysqladmin", "ping", "-h", "localhost"]'),
+    ("command", '["valkey-cli", "ping"]'),
+    ("command", '["curl", "-f", "http://localhost/ping"]'),
+    ("command", '["sh", "-c", "wget -qO- http://x:8080/api/ping || exit 1"]'),
+    ("command", """["mongosh", "--eval", "db.adminCommand('ping')"]"""),
+    ("command", '["sh", "-c", "echo ping; test -x /bin/ping && echo $(date) ping"]'),
+    ("command", '["sh", "-c", "for h in ping pong; do echo $h; done"]'),
+    ("entrypoint", '["redis-cli"]\n    command: ["ping"]'),
+    ("entrypoint", '["/docker-entrypoint.sh"]\n    command: ["ping", "-c1", "x"]'),   # unknown: no guess
+    ("healthcheck", '\n      test: ["CMD", "redis-cli", "ping"]'),
+    ("healthcheck", '\n      test: ["CMD", "valkey-cli", "ping"]'),
+    ("healthcheck", '\n      test: ["CMD-SHELL", "mysqladmin ping -h localhost --silent"]'),
+    ("healthcheck", "\n      test: curl -f http://localhost/ping || exit 1"),
+    ("healthcheck", "\n      test: wget -qO- http://x:8080/api/ping"),
+    ("healthcheck", """\n      test: ["CMD", "mongosh", "--quiet", "--eval", "db.adminCommand('ping')"]"""),
+    ("healthcheck", """\n      test: echo 'db.runCommand("ping").ok' | mongosh localhost:27017/test --quiet"""),
+    ("healthcheck", '\n      test: ["CMD-SHELL", "[ \\"$(redis-cli ping)\\" = PONG ]"]'),
+]
+
+
+@pytest.mark.parametrize("key,value", NOT_PING)
+def test_ping_as_an_argument_is_silent_and_gets_no_net_raw(tmp_path, key, value):
+    text = f"name: p\nservices:\n  app:\n    image: example/app\n    {key}: {value}\n"
+    assert lint_text(tmp_path, text, select=["PG404"]) == []
+    assert keys(unit(convert_text(tmp_path, text), "p-app.container"), "AddCapability") == []
+    assert "NET_RAW" not in fix_twice(tmp_path, text)
+
+
+PINGS = [
+    ("command", '["ping", "-c1", "gw"]', "5:14"),
+    ("command", "ping -c1 gw", "5:14"),
+    ("command", '["sh", "-c", "while ping -c1 x; do sleep 60; done"]', "5:14"),
+    ("command", 'sh -c "while ping -c1 x; do sleep 60; done"', "5:14"),
+    ("command", '["/bin/ping", "-c1", "gw"]', "5:14"),
+    ("command", '["fping", "-l", "gw"]', "5:14"),
+    ("command", '["sh", "-c", "test -e /x && ping6 ::1"]', "5:14"),
+    ("command", '["sh", "-ec", "r=$(timeout 5 ping -c1 gw) || exit 1"]', "5:14"),
+    ("command", '["sh", "-c", "nice -n 5 sudo -u me /usr/bin/ping -c1 gw >/dev/null 2>&1"]', "5:14"),
+    ("entrypoint", '["sh", "-c"]\n    command: ["exec ping -c1 gw"]', "6:14"),
+    ("entrypoint", '["/bin/ping"]', "5:17"),
+    ("healthcheck", '\n      test: ["CMD-SHELL", "ping -c 1 localhost || exit 1"]', "6:13"),
+    ("healthcheck", "\n      test: ping -c 1 localhost || exit 1", "6:13"),
+    ("healthcheck", '\n      test: ["CMD", "/bin/ping", "-c1", "db"]', "6:13"),
+]
+
+
+@pytest.mark.parametrize("key,value,where", PINGS)
+def test_ping_run_as_a_command_fires(tmp_path, key, value, where):
+    text = f"name: p\nservices:\n  app:\n    image: example/app\n    {key}: {value}\n"
+    assert lint_text(tmp_path, text, select=["PG404"]) == [f"{where} PG404"]
+    assert keys(unit(convert_text(tmp_path, text), "p-app.container"), "AddCapability") == ["NET_RAW"]
