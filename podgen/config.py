@@ -393,7 +393,8 @@ def _resolve(table: dict, path: str, prefix: tuple = (), text: str = "") -> dict
                 known = ", ".join(rule.options) or "none"
                 raise fail(keys, f"{_key_path(prefix, keys)}: rule {rule.code} ({rule.name}) has no option "
                            f"{option!r}", f"its options: {known}")
-            problem = _option_type_error(rule.options[option], value)
+            problem = rule.check_option(option, value) if rule.check_option is not None \
+                else _option_type_error(rule.options[option], value)
             if problem is not None:
                 sub, want, got = problem
                 raise fail(keys + sub, f"{_key_path(prefix, keys + sub)} must be {want}, not {got}",

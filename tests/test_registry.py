@@ -24,7 +24,8 @@ CODE_RE = re.compile(r"PG[0-9]{3}\Z")
 NAME_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")
 # the documented ranges (podgen/rules/_base.py): hundreds digit -> topic
 RANGES = {"0": "input", "1": "published ports", "2": "names and DNS", "3": "addresses and reachability",
-          "4": "network modes and drivers", "6": "host integration", "7": "compose keys"}
+          "4": "network modes and drivers", "5": "rootless privileges (limits, mounts)", "6": "host integration",
+          "7": "compose keys"}
 
 
 def test_codes_are_unique_and_keyed_by_their_own_code():

@@ -3,7 +3,8 @@
 Codes are a public interface (like ruff's or hadolint's): a code is never
 reused for another meaning.  ``PG0xx`` input, ``PG1xx`` published ports,
 ``PG2xx`` names and DNS, ``PG3xx`` addresses and reachability, ``PG4xx``
-network modes and drivers, ``PG6xx`` host integration, ``PG7xx`` compose
+network modes and drivers, ``PG5xx`` what a rootless user may not have (resource limits,
+mounts), ``PG6xx`` host integration, ``PG7xx`` compose
 keys podgen cannot express for the target.
 """
 from __future__ import annotations
@@ -25,6 +26,9 @@ class Rule:
     check: Callable | None = None        # check(project, ctx) -> iterable of Diagnostic
     fix: str = "none"                    # none | sometimes | always  (does convert repair it?)
     options: dict = field(default_factory=dict)
+    # check_option(name, value) -> None, or (subkeys, expected, got) like config's type check; for
+    # options whose values the default's type does not describe (an integer or "host")
+    check_option: Callable | None = None
     stage: str = "analysis"              # load | analysis | convert
 
     @property
