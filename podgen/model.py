@@ -493,8 +493,12 @@ def _service(name: str, spec: YMap, parent: YMap) -> Service:
                 spans[("sysctls", k)] = _span(value.kpos[k])
         elif key == "ulimits":
             for k, v in value.items():
+                spans[("ulimits", k)] = _span(value.vpos[k])
                 if type(v) is YMap:
                     svc.ulimits[k] = (v.get("soft"), v.get("hard"))
+                    for part in ("soft", "hard"):       # the int form's soft and hard share its position
+                        if part in v:
+                            spans[("ulimits", k, part)] = _span(v.vpos[part])
                 else:
                     svc.ulimits[k] = (v, v)
         elif key == "extra_hosts":
