@@ -463,6 +463,14 @@ def _service(name: str, spec: YMap, parent: YMap) -> Service:
             for k in value:
                 spans[("healthcheck", k)] = _span(value.vpos[k])
             svc.healthcheck = hc
+        elif key == "logging":      # positions only: the value stays in svc.raw
+            if type(value) is YMap:
+                for k in value:
+                    spans[("logging", k)] = _span(value.kpos[k])
+                options = value.get("options")
+                if type(options) is YMap:
+                    for k in options:
+                        spans[("logging", "options", k)] = _span(options.kpos[k])
         elif key == "user":
             svc.user = scalar_text(value)
         elif key == "working_dir":

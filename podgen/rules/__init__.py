@@ -35,6 +35,7 @@ from podgen.rules import (
     pg703_unrepresentable,
     pg704_unset_environment,
     pg705_healthy_without_healthcheck,
+    pg706_log_rotation,
 )
 
 _MODULES = (
@@ -65,6 +66,7 @@ _MODULES = (
     pg703_unrepresentable,
     pg704_unset_environment,
     pg705_healthy_without_healthcheck,
+    pg706_log_rotation,
 )
 
 RULES = {m.RULE.code: m.RULE for m in _MODULES}
