@@ -328,14 +328,20 @@ class QuadletEmitter:
         if c.oneshot:
             s.add("Type", "oneshot", ["runs to completion: a depends_on uses service_completed_successfully"])
             s.add("RemainAfterExit", "yes")
-            if restart not in (None, "no"):
-                s.comments.append(f"restart: {restart} is not used: a run-to-completion unit cannot restart")
+            if restart in ("always", "unless-stopped"):
+                # systemd refuses it: "Service has Restart= set to either always or on-success, which
+                # isn't allowed for Type=oneshot services" (on-failure is allowed, systemd 244+) - PG701
+                s.comments.append(f"restart: {restart} is not used: systemd refuses Restart=always for a "
+                                  "run-to-completion (Type=oneshot) unit")
                 restart = None
         if restart and restart != "no":
             value = {"always": "always", "unless-stopped": "always"}.get(restart, "on-failure")
             note = []
             if restart == "unless-stopped":
                 note = ["restart: unless-stopped (systemd never restarts a unit you stopped)"]
+            elif c.oneshot:
+                note = [f"restart: {restart}: a failed run is started again (systemd 244+ allows Restart=on-failure "
+                        "with Type=oneshot)"]
             s.add("Restart", value, note)
             if restart.startswith("on-failure:") and restart != "on-failure:0":     # 0: no limit (Docker)
                 # Docker gives up after N restarts; systemd counts starts (the first one too) within

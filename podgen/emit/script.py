@@ -58,7 +58,8 @@ def volume_args(vol) -> list:
 def container_args(c: ContainerSpec) -> list:
     """Arguments after ``podman run -d --name NAME`` (the image and command included)."""
     args = []
-    if c.restart and c.restart != "no" and not c.oneshot:
+    # a run-to-completion container keeps on-failure (as with Docker), not always/unless-stopped (PG701)
+    if c.restart and c.restart != "no" and not (c.oneshot and c.restart in ("always", "unless-stopped")):
         args.append(f"--restart={c.restart}")
     for opt in c.options:
         args.append(_runtime_dir_arg(opt) if opt.runtime_dir else opt.arg())

@@ -1056,6 +1056,16 @@ class Lowering:
                             f"{why}; it only waits for it to start")))
                 elif req.condition == "service_completed_successfully":
                     dep.oneshot = True
+        for c in containers:
+            if c.oneshot and c.restart in ("always", "unless-stopped"):
+                # systemd refuses Restart=always (and on-success) for Type=oneshot: "Service has Restart=
+                # set to either always or on-success, which isn't allowed for Type=oneshot services"
+                svc = self.project.services[c.service]
+                c.notes.append(("PG701", self.warn(
+                    "PG701", svc, svc.keys.get("restart") or svc.keys.get("deploy") or svc.span,
+                    f"service {c.service!r}: restart: {c.restart} is not converted: others wait for it to "
+                    "complete, so it runs to completion once (systemd refuses Restart=always for such a "
+                    "Type=oneshot unit); restart: on-failure is kept", severity=Severity.INFO)))
 
 
 # Podman's log drivers (kept when named); Docker's file drivers, which PG706 leaves to Podman's default
