@@ -34,6 +34,10 @@ class Interpolator:
         self.env = env
         self.missing: dict[str, tuple] = {}  # name -> first position it was used at
         self.blanked: set = set()            # positions of values that used an unset variable
+        # position -> (text before substitution, names) of each value in which a plain ${VAR} or
+        # $VAR was unset or empty (PG503: `${DATA}/x` with DATA unset is the top-level path /x)
+        self.emptied: dict = {}
+        self._emptied_now: list | None = None
         self.expanded = 0                    # characters substituted so far (MAX_EXPANSION)
         self._depth = 0
 
@@ -47,6 +51,9 @@ class Interpolator:
                              "write $$ for a literal $ sign in compose files") from None
         finally:
             self._depth = 0
+            emptied, self._emptied_now = self._emptied_now, None
+        if emptied and pos is not None:
+            self.emptied[pos] = (text, tuple(emptied))
         return out
 
     def _charge(self, value: str, pos) -> str:
@@ -93,10 +100,14 @@ class Interpolator:
 
     def _lookup(self, name: str, pos) -> str:
         value = self.env.get(name)
-        if value is None:
-            self.missing.setdefault(name, pos)
-            self.blanked.add(pos)
-            return ""
+        if not value:
+            if self._emptied_now is None:
+                self._emptied_now = []
+            self._emptied_now.append(name)
+            if value is None:
+                self.missing.setdefault(name, pos)
+                self.blanked.add(pos)
+                return ""
         return self._charge(value, pos)
 
     def _braced(self, text: str, i: int, pos):

@@ -114,6 +114,7 @@ class Mount:
     unknown_options: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     span: Span = field(default_factory=lambda: Span(""))
+    source_span: Span | None = None     # where the source is written (= span in the short syntax)
 
 
 @record
@@ -267,6 +268,8 @@ class Project:
     home: str | None = None
     environment: dict = field(default_factory=dict)
     span: Span = field(default_factory=lambda: Span(""))
+    # value position -> (text before interpolation, names of the unset or empty variables in it)
+    emptied: dict = field(default_factory=dict)
 
     def clone(self) -> "Project":
         from podgen._clone import deep_clone   # copy.deepcopy, several times faster on the model
@@ -310,7 +313,8 @@ def build_project(loaded) -> Project:
     return Project(name=name, services=services, networks=networks, volumes=volumes,
                    secrets=secrets, configs=configs, files=list(loaded.files),
                    project_dir=loaded.project_dir, home=loaded.home,
-                   environment=dict(loaded.environment), span=_span(cfg.pos))
+                   environment=dict(loaded.environment), span=_span(cfg.pos),
+                   emptied=getattr(loaded, "emptied", None) or {})
 
 
 def _network(key: str, spec: YMap, parent: YMap) -> Network:
@@ -551,7 +555,7 @@ _TYPED_KEYS = frozenset((
 def _mount(v, pos) -> Mount:
     m = Mount(type=scalar_text(v.get("type", "volume")), target=scalar_text(v.get("target", "")),
               source=_opt_str(v.get("source")), read_only=_bool(v.get("read_only", False)),
-              span=_span(pos))
+              span=_span(pos), source_span=_span(v.vpos.get("source")) if "source" in v else None)
     bind = v.get("bind") or {}
     volume = v.get("volume") or {}
     tmpfs = v.get("tmpfs") or {}

@@ -53,6 +53,7 @@ class LoadedProject:
     diagnostics: list = field(default_factory=list)
     sources: dict = field(default_factory=dict)
     home: str | None = None
+    emptied: dict = field(default_factory=dict)     # Interpolator.emptied (PG503)
 
 
 def normalize_project_name(text: str) -> str:
@@ -361,6 +362,7 @@ class _Loader:
                     self._including.pop()
                 interp.missing.update({k: v for k, v in inc_interp.missing.items()
                                        if k not in interp.missing})
+                interp.emptied.update(inc_interp.emptied)
                 sub = loaded if sub is None else merge_documents(sub, loaded)
             if sub is None:
                 continue
@@ -410,7 +412,7 @@ class _Loader:
         config = finish(merged, name, env, self)
         return LoadedProject(name=name, config=config, files=files, project_dir=project_dir,
                              environment=env, diagnostics=self.diagnostics, sources=self.sources,
-                             home=self.home)
+                             home=self.home, emptied=interp.emptied)
 
     def early_project_name(self, files: list, env: dict, project_dir: str) -> str:
         """The project name before full loading: -p, COMPOSE_PROJECT_NAME, name:, directory."""

@@ -52,7 +52,9 @@ def convert_batch(services: list, top: Path):
     kept = dict(enumerate(services))
     while kept:
         order = sorted(kept)
-        (top / "compose.yaml").write_text(compose_text([kept[i] for i in order], bind_root), encoding="utf-8")
+        # create_host_path: the unit creates the source first (ExecStartPre=, checked below)
+        (top / "compose.yaml").write_text(compose_text([kept[i] for i in order], bind_root, True),
+                                          encoding="utf-8")
         opts = Options(files=[str(top / "compose.yaml")], cwd=str(top), project_name="esc",
                        environ={"PATH": "/usr/bin:/bin", "HOME": "/home/pm"},
                        target=Target(podman=(5, 4, 0), rootless=True, unprivileged_port_start=1024))
@@ -106,9 +108,16 @@ def check_service(name: str, unit: str, v: dict, bind_root: str):
     else:
         assert len(health) == 1 and json.loads(health[0]) == exp["health"], health
     assert values_of(opts, b"--volume") == ([exp["volume"]] if "volume" in exp else [])
-    # podgen's own ExecStartPre= lines (not re-quoted by Quadlet): one command each, nothing more
-    for pre in exec_argv(unit, "ExecStartPre"):
-        assert pre[0].startswith(b"/usr/bin/"), pre
+    # podgen's own ExecStartPre= lines (not re-quoted by Quadlet): one command each, nothing more;
+    # the bind source is created by a fixed script that gets the path, byte for byte, as $1
+    pres = exec_argv(unit, "ExecStartPre")
+    for pre in pres:
+        assert pre[0].startswith(b"/usr/bin/") or pre[:4] == MKDIR_ARGV, pre
+    made = [pre[4].decode("utf-8") for pre in pres if pre[:4] == MKDIR_ARGV]
+    assert made == ([f"{bind_root}/{v['bind'][0]}"] if v["bind"] is not None else []), made
+
+
+MKDIR_ARGV = [b"/bin/sh", b"-c", b'[ -e "$1" ] || mkdir -p "$1"', b"mkdir"]
 
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,

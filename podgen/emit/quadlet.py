@@ -18,6 +18,10 @@ from podgen.emit.spec import ContainerSpec, NetworkSpec, ProjectSpec, VolumeSpec
 from podgen.emit.units import UnitFile
 from podgen.model import RUNTIME_DIR
 
+# ExecStartPre= that creates a missing bind source (the argument after it) and fails with mkdir's
+# own error when it cannot; $$ is systemd's literal $ (the script gets "$1")
+MKDIR_PRE = "/bin/sh -c '[ -e \"$$1\" ] || mkdir -p \"$$1\"' mkdir "
+
 # the window in which restart: on-failure:N allows N restarts (Docker counts them without one)
 RESTART_WINDOW_S = 600
 # systemd replaces a word that is exactly ${VAR} by exactly one argument, even an empty one
@@ -357,9 +361,11 @@ class QuadletEmitter:
                 arg = quote_word(path)
             except Unrepresentable:
                 continue
-            # "-": when the source exists as a file, mkdir fails harmlessly and the unit starts
-            s.add("ExecStartPre", f"-/usr/bin/mkdir -p {arg}",
-                  ["compose creates missing bind-mount sources; podman does not"])
+            # not "-/usr/bin/mkdir -p": that ignored every failure (EACCES too, and podman then failed
+            # with "no such file or directory"); an existing file or directory is left alone
+            s.add("ExecStartPre", MKDIR_PRE + arg,
+                  ["compose creates missing bind-mount sources; podman does not (if it cannot be "
+                   "created, mkdir's error is in the journal and the unit fails)"])
         for name, path in c.secrets:
             s.add("ExecStartPre", f"-/usr/bin/podman secret create {quote_word(name)} {quote_word(path)}",
                   [f"creates secret {name} on first start (remove it to pick up a changed file)"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 from dataclasses import field
 
@@ -483,6 +484,13 @@ class Lowering:
     def k_volumes(self, svc, spec, add):
         for m in svc.volumes:
             self.mount(svc, spec, add, m)
+        socket = next((m for m in svc.volumes if m.type == "bind" and m.source
+                       and posixpath.basename(m.source) in ("podman.sock", "docker.sock")), None)
+        if socket is not None and not any(str(o).startswith("label") for o in svc.raw.get("security_opt") or ()):
+            add(Opt("--security-opt", "label=disable", "SecurityLabelDisable", "bool", qvalue="true", since=(4, 5),
+                    source="volumes", span=socket.span,
+                    note="the mounted API socket is labelled for the host: on SELinux hosts the container may "
+                         "not use it unless labelling is off (as Podman's docs advise for socket mounts)"))
 
     def mount(self, svc, spec, add, m: Mount):
         p = self.project

@@ -30,8 +30,10 @@ as the runtime directory again (`%t`), also where `XDG_RUNTIME_DIR` is unset
 (cron, sudo, CI: podgen then takes systemd's `/run/user/UID`).  A missing
 `*.sock` bind source is never created as a directory.  Enable the socket once:
 `systemctl --user enable --now podman.socket` (rootful:
-`systemctl enable --now podman.socket`).  On SELinux hosts the container may
-also need `security_opt: [label=disable]` to use it.
+`systemctl enable --now podman.socket`).  On SELinux hosts a container may
+not use a socket labelled for the host: a service that mounts an API socket
+gets `SecurityLabelDisable=true` (`--security-opt label=disable`) unless its
+`security_opt` sets a `label` option itself.
 """
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ def empty_service() -> dict:
             "health": None, "bind": None, "dns_search": None}
 
 
-def compose_text(services: list, bind_root: str) -> str:
+def compose_text(services: list, bind_root: str, create_host_path: bool = False) -> str:
     q = yaml_quote
     lines = ["services:"]
     for i, v in enumerate(services):
@@ -81,7 +81,8 @@ def compose_text(services: list, bind_root: str) -> str:
         if v["bind"] is not None:
             src, dst = v["bind"]
             lines.append(f"    volumes: [{{type: bind, source: {q(bind_root + '/' + src)}, "
-                         f"target: {q('/' + dst)}}}]")
+                         f"target: {q('/' + dst)}"
+                         + (", bind: {create_host_path: true}" if create_host_path else "") + "}]")
     return "\n".join(lines) + "\n"
 
 

@@ -34,6 +34,15 @@ podgen_secret() {
     fi
 }
 
+# podgen_dir PATH: create a missing bind-mount source (compose does, podman does not);
+# an existing file or directory is left alone, a failure stops the script
+podgen_dir() {
+    if [ ! -e "$1" ] && ! mkdir -p "$1"; then
+        echo "podgen: cannot create the bind-mount source $1: create it as root and give it to $(id -un), or change the path in the compose file" >&2
+        exit 1
+    fi
+}
+
 # podgen_run NAME HASH ARGS...: run the container unless an identical one exists
 podgen_run() {
     name=$1
@@ -98,7 +107,7 @@ up() {
     # PG302: service 'proxy' (reverse proxy / web server) publishes ports on a rootless bridge network: Podman rewrites the clients' source address, so it sees its own container address instead (client-IP logs, allow-lists and rate limits break)
     # changed ports: 443:443 -> 8443:443 (PG101: rootless Podman cannot bind host port 443)
     # changed ports: 443:443/udp -> 8443:443/udp (PG101: rootless Podman cannot bind host port 443)
-    [ -e $EXAMPLE/Caddyfile ] || mkdir -p $EXAMPLE/Caddyfile
+    podgen_dir $EXAMPLE/Caddyfile
     podgen_run edge-proxy-1 <config-hash> \
     --restart=always \
     --publish=8080:80 \

@@ -34,6 +34,15 @@ podgen_secret() {
     fi
 }
 
+# podgen_dir PATH: create a missing bind-mount source (compose does, podman does not);
+# an existing file or directory is left alone, a failure stops the script
+podgen_dir() {
+    if [ ! -e "$1" ] && ! mkdir -p "$1"; then
+        echo "podgen: cannot create the bind-mount source $1: create it as root and give it to $(id -un), or change the path in the compose file" >&2
+        exit 1
+    fi
+}
+
 # podgen_run NAME HASH ARGS...: run the container unless an identical one exists
 podgen_run() {
     name=$1
@@ -113,7 +122,7 @@ up() {
     # service app
     podgen_wait_completed notes-migrate-1
     podgen_wait_healthy notes-db-1 150
-    [ -e $EXAMPLE/config ] || mkdir -p $EXAMPLE/config
+    podgen_dir $EXAMPLE/config
     podgen_run notes-app-1 <config-hash> \
     --restart=on-failure:3 \
     --volume=notes_appdata:/data \
