@@ -30,6 +30,7 @@ class Options:
     severity: dict = field(default_factory=dict)      # code -> Severity
     rule_options: dict = field(default_factory=dict)  # code -> {option: value}
     output_format: str = "quadlet"      # what lint checks values against: "quadlet" or "script"
+    unsafe_fixes: bool = False          # apply fixes that change how a service is reached (Fix.safe False)
 
     def project_options(self) -> ProjectOptions:
         return ProjectOptions(files=list(self.files), project_name=self.project_name,
@@ -114,7 +115,7 @@ def lowering_findings(project, diags: list, opts: Options) -> list:
     """
     from podgen.emit.spec import LoweringError, lower
     from podgen.rules import RULES
-    fixed, _changes = rewrite(project, diags, copy=False)
+    fixed, _changes = rewrite(project, diags, copy=False, unsafe=opts.unsafe_fixes, mark=False)
     found: list = []
     try:
         spec = lower(fixed, opts.target, found)
@@ -129,20 +130,30 @@ def lowering_findings(project, diags: list, opts: Options) -> list:
     return found
 
 
-def rewrite(project, diags: list, *, copy: bool = True):
+def rewrite(project, diags: list, *, copy: bool = True, unsafe: bool = False, mark: bool = True):
     """Apply every automatic fix to a copy of the project (or, ``copy=False``, to the project
-    itself); return it and the changes."""
+    itself); return it and the changes.
+
+    Unsafe fixes (``Fix.safe`` False: they change how a service is reached) are applied only
+    with *unsafe*.  With *mark* each diagnostic whose fix made a change is marked ``applied``.
+    """
     fixed = project.clone() if copy else project
     changes = []
     # in rule order, not file order: a fix may build on an earlier rule's (PG202 adds a link
     # alias on the project network that PG201 has just put both services on)
     for d in sorted(diags, key=lambda d: d.code):
-        if d.fix is not None and d.fix.apply is not None:
+        if d.fix is not None and d.fix.apply is not None and (d.fix.safe or unsafe):
             made = d.fix.apply(fixed) or []
             changes.extend(made)
-            if made:
+            if made and mark:
                 d.applied = True
     return fixed, changes
+
+
+def unsafe_skipped(diags: list) -> list:
+    """The findings whose (unsafe) automatic fix was not applied."""
+    return [d for d in diags if d.fix is not None and d.fix.apply is not None and not d.fix.safe
+            and not d.applied]
 
 
 def convert(opts: Options, *, output_format: str = "quadlet", header_command: str | None = None,
@@ -161,7 +172,7 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
     # then the unfixed model go, which keeps the peak memory of a 10,000-service convert low.
     loaded.config = None
     # nothing reads the unfixed model after this: repair it in place rather than copy it
-    fixed, changes = rewrite(project, diags, copy=False)
+    fixed, changes = rewrite(project, diags, copy=False, unsafe=opts.unsafe_fixes)
     del project
     header = file_header(loaded, header_command, opts, output_format, output_dir)
     emit_diags: list = []
@@ -171,6 +182,7 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
         raise InputError(exc.message, (exc.span.file, exc.span.line, exc.span.col) if exc.span else None,
                          hint=exc.hint, code="PG703") from None
     annotate(spec, fixed, [d for d in diags if not getattr(d, "applied", False)], changes)
+    annotate_todo(spec, diags)
     files = []
     if output_format == "quadlet":
         from podgen.emit.quadlet import QuadletEmitter
@@ -235,6 +247,19 @@ def annotate(spec, project, diags: list, changes: list):
             opt.comments.append(f"{d.code}: {d.message}")
         elif not any(n[1] == d.message for n in owner.notes):
             owner.notes.append((d.code, d.message))
+
+
+def annotate_todo(spec, diags: list) -> None:
+    """What an applied unsafe fix leaves to the user, as a comment at the top of the unit it
+    concerns (the service's, else the diagnostic's own)."""
+    by_service = {c.service: c for c in spec.containers}
+    for d in diags:
+        if not d.applied or d.fix is None:
+            continue
+        for service, text in d.fix.todo:
+            owner = by_service.get(service or d.service)
+            if owner is not None and ("todo", text) not in owner.notes:
+                owner.notes.append(("todo", text))
 
 
 def _owner_at(starts, span):

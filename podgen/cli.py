@@ -54,6 +54,18 @@ def _target_options(f):
     return f
 
 
+def _unsafe_option(f):
+    return click.option("--unsafe-fixes/--no-unsafe-fixes", "unsafe_fixes", default=None,
+                        help="Also apply unsafe fixes, which change how a service is reached (a macvlan "
+                             "network made a bridge, a protocol port such as DNS's 53 or syslog's 514 "
+                             "remapped); without it they are only reported (default: unsafe-fixes in "
+                             "the configuration, else off).")(f)
+
+
+def _unsafe(flag, config) -> bool:
+    return bool(config.get("unsafe-fixes", False)) if flag is None else flag
+
+
 MIN_PODMAN = (4, 0, 0)      # the oldest Podman podgen's output runs on
 
 
@@ -105,7 +117,7 @@ def _codes(values) -> tuple:
 
 
 def _options(files, project_name, profiles, env_files, project_directory, target, config=None,
-             select=(), ignore=(), output_format="quadlet"):
+             select=(), ignore=(), output_format="quadlet", unsafe_fixes=False):
     from podgen.api import Options
     cfg = config or {}
     return Options(files=list(files), project_name=project_name, profiles=tuple(profiles),
@@ -114,7 +126,7 @@ def _options(files, project_name, profiles, env_files, project_directory, target
                    select=_codes(select) or tuple(cfg.get("select", ())),
                    ignore=_codes(ignore) + tuple(cfg.get("ignore", ())),
                    severity=cfg.get("severity_map", {}), rule_options=cfg.get("rule_options", {}),
-                   output_format=output_format)
+                   output_format=output_format, unsafe_fixes=unsafe_fixes)
 
 
 @click.group(context_settings=CONTEXT, epilog=EPILOG)
@@ -154,16 +166,19 @@ def cli():
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Exit 1 (after writing) when a finding this severe was not repaired, e.g. in CI "
                    "(default: exit 0 and say how many errors are left).")
+@_unsafe_option
 @_target_options
 @_project_options
-def convert(file, more_files, outdir, output_format, force, check, quiet, fail_on, podman_version, rootful,
-            unprivileged_port_start, project_name, profiles, env_files, project_directory):
+def convert(file, more_files, outdir, output_format, force, check, quiet, fail_on, unsafe_fixes, podman_version,
+            rootful, unprivileged_port_start, project_name, profiles, env_files, project_directory):
     """Convert a compose project to Quadlet units or a podman script.
 
     \b
     Applies podgen's rootless repairs (privileged ports remapped, a project
     network with DNS, links as aliases, ...), prints every diagnostic and every
     change, and writes each one as a comment next to the line it concerns.
+    Unsafe fixes, which change how a service is reached (macvlan made a bridge,
+    DNS's or syslog's port remapped), only with --unsafe-fixes.
 
     \b
     Examples:
@@ -184,16 +199,17 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
     config = load_config(os.getcwd())
     output_format = output_format or config.get("output-format", "quadlet")
     target = _target(podman_version, rootful, unprivileged_port_start, config)
+    unsafe = _unsafe(unsafe_fixes, config)
     opts = _options(files, project_name, profiles, env_files, project_directory, target, config,
-                    output_format=output_format)
+                    output_format=output_format, unsafe_fixes=unsafe)
     command = _regen_command(output_format, files, outdir, podman_version, target, project_name=project_name,
                              profiles=profiles, env_files=env_files, project_directory=project_directory,
-                             unprivileged_port_start=unprivileged_port_start)
+                             unprivileged_port_start=unprivileged_port_start, unsafe_fixes=unsafe_fixes)
     result = api.convert(opts, output_format=output_format, header_command=command, output_dir=outdir)
     errors = [d for d in result.diagnostics if d.code == "PG703"]
     shown = result.diagnostics if not quiet else errors
     if shown:
-        click.echo(formatters.text(shown), err=True, nl=False)
+        click.echo(formatters.text(shown, unsafe_fixes=unsafe), err=True, nl=False)
     if errors:
         click.echo(f"podgen: {len(errors)} value(s) cannot be written as Quadlet units; nothing was written",
                    err=True)
@@ -202,6 +218,7 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
         for ch in result.changes:
             where = ch.service or (f"network {ch.network}" if ch.network else "project")
             click.echo(f"changed: {where}: {ch.describe()}", err=True)
+        _unsafe_report(result.diagnostics)
     if check:
         from podgen.output import stale_files
         stale = stale_files(result.files, outdir, result.project.name)
@@ -237,6 +254,20 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
     _unrepaired(left, fail_on)
 
 
+def _unsafe_report(diags: list) -> None:
+    """What applied unsafe fixes leave to the user, and how many were not applied."""
+    from podgen.api import unsafe_skipped
+    for d in diags:
+        if d.applied and d.fix is not None:
+            for _service, note in d.fix.todo:
+                click.echo(f"todo: {note}", err=True)
+    skipped = unsafe_skipped(diags)
+    if skipped:
+        click.echo(f"podgen: {len(skipped)} unsafe fix{'es' if len(skipped) > 1 else ''} not applied "
+                   f"({', '.join(sorted({d.code for d in skipped}))}, listed above): they change how a "
+                   "service is reached; run with --unsafe-fixes to apply them", err=True)
+
+
 def _unrepaired(left: list, fail_on) -> None:
     """Say how many findings convert could not repair; exit 1 for --fail-on."""
     if not left:
@@ -249,7 +280,7 @@ def _unrepaired(left: list, fail_on) -> None:
 
 
 def _regen_command(output_format, files, outdir, podman_version, target, *, project_name=None, profiles=(),
-                   env_files=(), project_directory=None, unprivileged_port_start=None) -> str:
+                   env_files=(), project_directory=None, unprivileged_port_start=None, unsafe_fixes=None) -> str:
     """The command that regenerates the same files: every option that changes them, quoted for sh.
 
     Paths are as typed, relative to the current directory, but normalised ('quadlet/' and
@@ -283,6 +314,8 @@ def _regen_command(output_format, files, outdir, podman_version, target, *, proj
         parts.append("--rootful")
     if unprivileged_port_start is not None or target.unprivileged_port_start != 1024:
         parts += ["--unprivileged-port-start", str(target.unprivileged_port_start)]
+    if unsafe_fixes is not None:        # as typed: the configuration may say otherwise
+        parts.append("--unsafe-fixes" if unsafe_fixes else "--no-unsafe-fixes")
     return " ".join(parts)
 
 
@@ -358,6 +391,9 @@ def lint(files, more_files, fmt, select, ignore, fail_on, quiet, output_format, 
         out = formatters.render(diags, fmt, show_notes=True)
         if out:
             click.echo(out, nl=False)
+        hint = formatters.unsafe_hint(diags) if fmt == "text" else None
+        if hint:
+            click.echo(hint, err=True)
     if errors:
         sys.exit(EXIT_INPUT)
     if any(d.severity >= threshold for d in diags):
@@ -442,17 +478,20 @@ def config_cmd(file, files, fmt, project_name, profiles, env_files, project_dire
 @click.option("-o", "--output", metavar="FILE", help="Write the fixed file here instead of in place.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Exit 1 when a finding this severe is left unfixed (default: warning, as lint).")
+@_unsafe_option
 @_target_options
 @_project_options
-def fix(file, diff, output, fail_on, podman_version, rootful, unprivileged_port_start, project_name, profiles,
-        env_files, project_directory):
+def fix(file, diff, output, fail_on, unsafe_fixes, podman_version, rootful, unprivileged_port_start, project_name,
+        profiles, env_files, project_directory):
     """Rewrite a compose file so it works on rootless Podman.
 
     \b
     Applies the same repairs as 'podgen convert' to the compose file itself,
-    keeping comments and layout.  Exit 0 when the file is clean afterwards,
-    1 when findings are left that fix cannot repair (lint lists them) and,
-    with --diff, when there is a diff; 2 on bad input.
+    keeping comments and layout.  Unsafe fixes, which change how a service
+    is reached (macvlan made a bridge, DNS's or syslog's port remapped), only
+    with --unsafe-fixes.  Exit 0 when the file is clean afterwards, 1 when
+    findings are left that fix cannot repair (lint lists them) and, with
+    --diff, when there is a diff; 2 on bad input.  The file keeps its mode.
     """
     from podgen.config import load_config
     from podgen.diagnostics import Severity
@@ -462,7 +501,7 @@ def fix(file, diff, output, fail_on, podman_version, rootful, unprivileged_port_
     threshold = Severity.parse(fail_on or config.get("fail-on", "warning"))
     base = _override_base(file)
     opts = _options([base, file] if base else [file], project_name, profiles, env_files, project_directory,
-                    target, config)
+                    target, config, unsafe_fixes=_unsafe(unsafe_fixes, config))
     result = fix_file(opts, file)
     for line in result.messages:
         click.echo(line, err=True)

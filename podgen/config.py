@@ -15,6 +15,7 @@ registry; a bad configuration is an input error (exit 2) located at
     podman-version = "4.9"
     output-format = "quadlet"     # or "script": convert's default, what lint checks values for
     unprivileged-port-start = 1024
+    unsafe-fixes = false          # true: convert and fix apply unsafe fixes (as --unsafe-fixes)
     rules = { privileged-port = { offset = 10000 } }
 
 Rules are named by code (``PG101``), code prefix (``PG1``, only in select and

@@ -95,12 +95,17 @@ class Fix:
 
     ``apply`` mutates the typed project model (what ``convert`` emits);
     ``source_edits`` rewrite the compose file (what ``podgen fix`` writes).
+    An unsafe fix (``safe=False``) changes how a service is reached (a macvlan
+    network made a bridge, a protocol port remapped): ``convert`` and ``fix``
+    apply it only with ``--unsafe-fixes``.  ``todo`` says what the user must
+    still do once it is applied.
     """
 
     title: str
     apply: object = None                    # callable(project) -> list[Change]
     source_edits: tuple = ()
     safe: bool = True
+    todo: tuple = ()                        # (service or "", text): what is left to the user after it
 
 
 @record

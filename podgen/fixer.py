@@ -629,6 +629,12 @@ def fix_file(opts, path: str) -> FixResult:
         if d.fix is None or not d.fix.source_edits:
             unfixed.append(d)
             continue
+        if not d.fix.safe and not opts.unsafe_fixes:
+            # it changes how a service is reached: only with the user's consent
+            unfixed.append(d)
+            messages.append(f"not fixed: {d.span.line}:{d.span.col}: {d.code} {d.fix.title} "
+                            "(unsafe fix, not applied: run with --unsafe-fixes)")
+            continue
         mine = [e for e in d.fix.source_edits if os.path.abspath(e.span.file) == abspath]
         if mine:
             edits.extend(mine)
@@ -648,7 +654,9 @@ def fix_file(opts, path: str) -> FixResult:
             unfixed.append(d)
             messages.append(f"not fixed: {d.span.line}:{d.span.col}: {d.code} {d.fix.title}: {why[0]}")
         else:
-            messages.append(f"fixed: {d.span.line}:{d.span.col}: {d.code} {d.fix.title}")
+            messages.append(f"fixed: {d.span.line}:{d.span.col}: {d.code} {d.fix.title}"
+                            + ("" if d.fix.safe else " (unsafe fix)"))
+            messages.extend(f"  todo: {note}" for _service, note in d.fix.todo)
     res = FixResult(new_text, text, messages, unfixed)
     res.path = path
     return res

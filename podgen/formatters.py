@@ -30,7 +30,9 @@ def display_path(path: str, cwd: str | None = None) -> str:
     return path if rel.startswith("..") else rel
 
 
-def text(diags, cwd=None, *, show_notes: bool = True, color: bool = False) -> str:
+def text(diags, cwd=None, *, show_notes: bool = True, color: bool = False, unsafe_fixes: bool | None = None) -> str:
+    """*unsafe_fixes*: None when nothing was applied (lint: the fix line says what convert and fix
+    would do); else whether convert or fix ran with ``--unsafe-fixes``."""
     lines = []
     for d in diags:
         where = display_path(d.span.file, cwd)
@@ -45,8 +47,28 @@ def text(diags, cwd=None, *, show_notes: bool = True, color: bool = False) -> st
             for note in d.notes:
                 lines.append(f"  help: {note}")
             if d.fix is not None and d.fix.apply is not None:
-                lines.append(f"  fix: {d.fix.title} (applied by podgen convert and podgen fix)")
+                lines.append(f"  fix: {d.fix.title} ({fix_state(d, unsafe_fixes)})")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def fix_state(d, unsafe_fixes: bool | None) -> str:
+    """Whether the automatic fix of *d* is (or would be) applied."""
+    if d.fix.safe:
+        return "applied by podgen convert and podgen fix"
+    if unsafe_fixes is None:
+        return "unsafe fix: podgen convert and podgen fix apply it only with --unsafe-fixes"
+    if d.applied or unsafe_fixes:
+        return "unsafe fix, applied: --unsafe-fixes"
+    return "unsafe fix, not applied: run with --unsafe-fixes"
+
+
+def unsafe_hint(diags) -> str | None:
+    """ruff's "N hidden fixes can be enabled with the --unsafe-fixes option", for lint."""
+    n = sum(1 for d in diags if d.fix is not None and d.fix.apply is not None and not d.fix.safe)
+    if not n:
+        return None
+    return (f"podgen: {n} hidden fix{'es' if n > 1 else ''} can be enabled with the --unsafe-fixes option "
+            "of podgen convert and podgen fix")
 
 
 def as_json(diags, cwd=None) -> str:

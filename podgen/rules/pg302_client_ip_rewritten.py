@@ -25,8 +25,26 @@ podgen reports services that care: reverse proxies and web servers
 (traefik, nginx, caddy, haproxy, envoy, nginx-proxy(-manager), swag, httpd,
 ...), mail servers (postfix, docker-mailserver, mailcow, mailu, dovecot,
 ...), DNS servers and filters (pihole, adguardhome, unbound, bind9, coredns,
-dnsmasq, powerdns, ...), by image name, and any service publishing a mail
-port (25, 110, 143, 465, 587, 993, 995) or DNS's port 53.
+dnsmasq, powerdns, ...), syslog, NTP and RADIUS servers (rsyslog,
+syslog-ng, chrony, ntpd, freeradius, snmptrapd), by image name, and any
+service publishing a mail port (25, 110, 143, 465, 587, 993, 995) or a port
+of a protocol whose server knows its clients by their address, on the host
+or in the container:
+
+| port | protocol | what the lost address breaks |
+|---|---|---|
+| 25/tcp | SMTP | every sender looks local (open relay) or is refused |
+| 53/udp, 53/tcp | DNS | ACLs, per-client rules (Pi-hole groups), rate limits |
+| 123/udp | NTP | `restrict` rules and rate limits (kiss-o'-death for all) |
+| 162/udp, 162/tcp | SNMP traps | every trap seems to come from one agent |
+| 514/udp, 514/tcp, 6514/tcp | syslog (6514: over TLS) | every message seems to come from one host |
+| 1812, 1813, 1645, 1646 (udp) | RADIUS | clients (NAS) are found by address: all are unknown |
+| 2055/udp, 4739/udp, 6343/udp | NetFlow, IPFIX, sFlow | every exporter seems to be one device |
+
+These clients also cannot be told another port (an MX record, a router's
+syslog target, an NTP server from DHCP), so remapping the low ones (PG101)
+is no fix either: lower `net.ipv4.ip_unprivileged_port_start` or run rootful.
+A web application on 8514 or a resolver's client port (8053:5353) is not one.
 
 ## Example
 ```yaml
@@ -44,6 +62,11 @@ Only the edge service has to change:
 - or `network_mode: host` (then it must listen on ports from 1024 up, see
   PG402), or run the project rootful.
 
+pasta and host networking bind the host port as the user too: a port below
+1024 (syslog's 514, DNS's 53) still needs
+`net.ipv4.ip_unprivileged_port_start` lowered (PG101).  Running the project
+rootful solves both.
+
 With pasta or slirp4netns the service leaves the project network (Podman:
 `cannot set multiple networks without bridge network mode`), so it no longer
 reaches the other services by name: publish their ports and point the proxy
@@ -57,6 +80,7 @@ import re
 
 from podgen.diagnostics import Severity
 from podgen.rules._base import Rule
+from podgen.rules.ports import protocol_port
 
 PROXY_WORDS = frozenset(("traefik", "nginx", "openresty", "angie", "caddy", "haproxy", "envoy", "swag",
                          "httpd", "apache", "varnish", "pomerium"))
@@ -64,6 +88,9 @@ MAIL_WORDS = frozenset(("postfix", "mailserver", "mailcow", "mailu", "dovecot", 
                         "stalwart", "haraka", "opensmtpd", "poste"))
 DNS_WORDS = frozenset(("pihole", "adguardhome", "unbound", "bind9", "coredns", "dnsmasq", "pdns", "powerdns",
                        "blocky", "technitium", "knot", "nsd"))
+SYSLOG_WORDS = frozenset(("rsyslog", "syslog", "snmptrapd"))       # syslog-ng: "syslog"
+NTP_WORDS = frozenset(("chrony", "chronyd", "ntp", "ntpd", "openntpd"))
+RADIUS_WORDS = frozenset(("freeradius", "radius"))
 # images named after one of the words above that do not serve clients themselves
 NOT_A_SERVER = frozenset(("exporter", "prometheus", "ui", "admin", "certbot", "logrotate"))
 MAIL_PORTS = frozenset((25, 110, 143, 465, 587, 993, 995))
@@ -87,13 +114,39 @@ def client_kind(svc) -> str | None:
         return "mail server"
     if words & DNS_WORDS:
         return "DNS server"
+    if words & SYSLOG_WORDS:
+        return "SNMP trap receiver" if "snmptrapd" in words else "syslog server"
+    if words & NTP_WORDS:
+        return "NTP server"
+    if words & RADIUS_WORDS:
+        return "RADIUS server"
     if words & PROXY_WORDS:
         return "reverse proxy / web server"
-    if any(p.target in MAIL_PORTS for p in svc.ports):
+    if any(p.target in MAIL_PORTS and (p.protocol or "tcp") == "tcp" for p in svc.ports):
         return "mail server"
     if any(p.target == DNS_PORT for p in svc.ports):
         return "DNS server"
-    return None
+    what = next((w for w in map(protocol_port, svc.ports) if w), None)
+    return KINDS.get(what) if what else None
+
+
+# what a protocol port (podgen.rules.ports.PROTOCOL_PORTS) serves, and what its lost client address breaks
+KINDS = {"SMTP": "mail server", "DNS": "DNS server", "NTP": "NTP server", "SNMP trap": "SNMP trap receiver",
+         "syslog": "syslog server", "syslog over TLS": "syslog server", "RADIUS": "RADIUS server",
+         "NetFlow": "flow collector", "IPFIX": "flow collector", "sFlow": "flow collector"}
+BREAKS = {
+    "SMTP": "every sender looks local (an open relay) or is refused",
+    "DNS": "access lists, per-client rules and rate limits see one client",
+    "NTP": "restrict rules and rate limits see one client",
+    "SNMP trap": "every trap seems to come from one agent",
+    "syslog": "every message seems to come from one host",
+    "syslog over TLS": "every message seems to come from one host",
+    "RADIUS": "every request comes from an unknown client (RADIUS finds a client's secret by its address) "
+              "and is dropped",
+    "NetFlow": "every exporter seems to be one device",
+    "IPFIX": "every exporter seems to be one device",
+    "sFlow": "every exporter seems to be one device",
+}
 
 
 def rewrites_source(project, svc) -> bool:
@@ -125,20 +178,36 @@ def check(project, ctx):
         kind = client_kind(svc)
         if kind is None or not rewrites_source(project, svc):
             continue
-        port = next((p for p in published if p.target in MAIL_PORTS), published[0]) \
-            if kind == "mail server" else published[0]
+        port = next((p for p in published if p.target in MAIL_PORTS and (p.protocol or "tcp") == "tcp"),
+                    None) if kind == "mail server" else None
+        port = port or next((p for p in published if protocol_port(p)), published[0])
+        what = protocol_port(port)
+        rest = ("outside the project network it reaches the other services through their published ports "
+                "at host.containers.internal, not by name")
+        if what is None:
+            yield ctx.diagnostic(
+                port.span,
+                f"service {svc.name!r} ({kind}) publishes ports on a rootless bridge network: Podman rewrites "
+                "the clients' source address, so it sees its own container address instead (client-IP logs, "
+                "allow-lists and rate limits break)",
+                service=svc.name, notes=(advice(ctx, svc), rest))
+            continue
+        low = port.published_range and port.published_range[0] < ctx.target.unprivileged_port_start \
+            and port.published_range[0] or None
+        notes = [advice(ctx, svc)]
+        if low:
+            notes.append(f"pasta and host networking bind host port {low} as your user too: as root, lower "
+                         f"net.ipv4.ip_unprivileged_port_start to {low} first (PG101); running it rootful "
+                         "solves both")
         yield ctx.diagnostic(
             port.span,
-            f"service {svc.name!r} ({kind}) publishes ports on a rootless bridge network: Podman rewrites the "
-            "clients' source address, so it sees its own container address instead (client-IP logs, "
-            "allow-lists and rate limits break)",
-            service=svc.name,
-            notes=(advice(ctx, svc),
-                   "outside the project network it reaches the other services through their published ports "
-                   "at host.containers.internal, not by name"))
+            f"service {svc.name!r} ({kind}) publishes {port.spec()} "
+            f"on a rootless bridge network: Podman's port forwarder (rootlessport) replaces each {what} "
+            f"client's source address with the container's own, so {BREAKS[what]}",
+            service=svc.name, notes=(*notes, rest))
 
 
 RULE = Rule(code="PG302", name="client-ip-rewritten", severity=Severity.WARNING,
-            summary="a proxy, mail or DNS server published on a rootless bridge network sees its own "
-                    "address instead of its clients'",
+            summary="a proxy, mail, DNS, syslog, NTP or RADIUS server published on a rootless bridge network "
+                    "sees its own address instead of its clients'",
             doc=__doc__, check=check, fix="none")

@@ -45,8 +45,12 @@ networks:
 ## Fix
 Run the project rootful (`--rootful`), where macvlan works as with Docker.
 Or, rootless, use a bridge network and publish the ports the LAN needs:
-`podgen convert` and `podgen fix` do this (an unsafe fix: the services are no
-longer on the LAN).  They change the driver to `bridge`, drop the options only
+`podgen convert` and `podgen fix` do this with `--unsafe-fixes` (an unsafe
+fix: the services are no longer on the LAN; without the option it is only
+reported).  They then say what is left to do: a service that publishes no
+ports is reachable by nobody outside the host's containers until it gets
+`ports:`, and one that does is reached at the host's address instead of its
+LAN address.  They change the driver to `bridge`, drop the options only
 macvlan/ipvlan know (`parent`, `macvlan_mode`, `ipvlan_mode`, `ipvlan_flag`,
 `mode`, `bclim`) and the `ipam` section, and the services' static addresses
 on it.  A LAN subnet kept on the bridge would be routed to the bridge inside
@@ -80,7 +84,8 @@ def check(project, ctx):
             f"interfaces, so its containers cannot join the LAN (they fail to start or stay isolated){uses}",
             notes=("run this project rootful (--rootful), or use a bridge network and publish the ports the LAN "
                    "needs",
-                   f"converted to a bridge network: {key!r} stays private to the rootless network namespace; "
+                   f"with --unsafe-fixes, convert and fix make it a bridge network: {key!r} stays private to the "
+                   "rootless network namespace; "
                    "its LAN subnet and static addresses are dropped (inside the namespace they would hide "
                    "the LAN itself)"),
             fix=_fix(net, key, members))
@@ -136,10 +141,32 @@ def _fix(net, key: str, users: list) -> Fix:
             for f in STATIC:
                 if getattr(att, f) and f in att.value_spans:
                     edits.append(SourceEdit(att.value_spans[f], "clear_entry"))
-    return Fix(f"make {key!r} a bridge network", apply=apply, source_edits=tuple(edits), safe=False)
+    return Fix(f"make {key!r} a bridge network", apply=apply, source_edits=tuple(edits), safe=False,
+               todo=_todo(key, users))
+
+
+def _todo(key: str, users: list) -> tuple:
+    """What each service of the network must still get once it is a bridge: on the LAN it
+    answered on every port at its own address; on a bridge only its published ports answer,
+    at the host's address."""
+    out = []
+    for svc in users:
+        att = svc.networks[key]
+        addresses = [a for a in (getattr(att, f) for f in STATIC) if a]
+        was = f"at {' and '.join(addresses)}" if addresses else "at its own LAN address"
+        ports = [p.spec() for p in svc.ports]
+        if not ports:
+            out.append((svc.name, f"{svc.name} now publishes no ports: on {key!r} the LAN reached it {was} on "
+                                  "every port; add `ports:` for what the LAN must reach (published on the "
+                                  "host's address)"))
+        else:
+            out.append((svc.name, f"{svc.name} is now reachable from the LAN only on its published ports "
+                                  f"({', '.join(ports)}), at the host's address instead of {was.removeprefix('at ')}: "
+                                  "point its clients there"))
+    return tuple(out)
 
 
 RULE = Rule(code="PG401", name="macvlan-rootless", severity=Severity.ERROR,
             summary="macvlan/ipvlan network: rootless Podman cannot attach to host interfaces; "
-                    "converted to a bridge (unsafe fix)",
+                    "converted to a bridge with --unsafe-fixes",
             doc=__doc__, check=check, fix="sometimes")

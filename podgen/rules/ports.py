@@ -91,3 +91,32 @@ class HostPorts:
             start = high + 1
         return self.next_free(start, proto)
 
+
+
+# Protocol ports: services whose clients cannot be told another port (a router's or a printer's
+# syslog target, an NTP or DNS server handed out by DHCP, an MX record, a switch's trap receiver,
+# a NAS's RADIUS server) and which identify or authorise their clients by source address.
+# (port, transport) -> what listens there.  Both PG101 (remapping one is not a fix) and PG302
+# (the client address is lost) use it.
+PROTOCOL_PORTS = {
+    (25, "tcp"): "SMTP",                    # other mail servers deliver to port 25 only (MX has no port)
+    (53, "udp"): "DNS", (53, "tcp"): "DNS",  # resolvers are given addresses, never ports
+    (123, "udp"): "NTP",
+    (162, "udp"): "SNMP trap", (162, "tcp"): "SNMP trap",
+    (514, "udp"): "syslog", (514, "tcp"): "syslog",
+    (6514, "tcp"): "syslog over TLS",       # RFC 5425
+    (1812, "udp"): "RADIUS", (1813, "udp"): "RADIUS",           # authentication, accounting
+    (1645, "udp"): "RADIUS", (1646, "udp"): "RADIUS",           # the pre-RFC ports (Cisco's default)
+    (2055, "udp"): "NetFlow", (4739, "udp"): "IPFIX", (6343, "udp"): "sFlow",  # flow exporters
+}
+
+
+def protocol_port(port, *, published_only: bool = False) -> str | None:
+    """The protocol a port speaks to clients that cannot choose another port: by its host port
+    (what the clients send to), else (unless *published_only*) by its container port (the server
+    inside, e.g. ``8514:514/udp``)."""
+    proto = (port.protocol or "tcp").lower()
+    rng = port.published_range
+    if rng is not None and rng[0] == rng[1] and (rng[0], proto) in PROTOCOL_PORTS:
+        return PROTOCOL_PORTS[(rng[0], proto)]
+    return None if published_only else PROTOCOL_PORTS.get((port.target, proto))

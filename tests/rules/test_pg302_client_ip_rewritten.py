@@ -56,6 +56,93 @@ def test_dns_port_fires_whatever_the_image(tmp_path):
     assert lint_text(tmp_path, near, select=["PG302"]) == []
 
 
+# the issue's services: their servers know clients by address, and the clients cannot choose a port
+PROTOCOLS = """\
+services:
+  syslog:
+    image: example/collector
+    ports: ["514:514/udp", "514:514/tcp"]
+  traps:
+    image: example/traps
+    ports: ["162:162/udp"]
+  ntp:
+    image: example/time
+    ports: ["123:123/udp"]
+  radius:
+    image: example/aaa
+    ports: ["1812:1812/udp", "1813:1813/udp"]
+  dns:
+    image: example/resolver
+    ports: ["53:53/udp"]
+  smtp:
+    image: example/relay
+    ports: ["25:25"]
+  tls-syslog:
+    image: example/collector
+    ports: ["8080:8080", "6514:6514"]
+  flows:
+    image: example/collector
+    ports: ["2055:2055/udp"]
+  remapped:
+    image: example/collector
+    ports: ["8514:514/udp"]
+"""
+
+
+def test_protocol_ports_of_the_issue_fire(tmp_path):
+    diags = lint_diags(tmp_path, PROTOCOLS, select=["PG302"])
+    got = {d.service: ((d.span.line, d.span.col), d.message) for d in diags}
+    expected = {"syslog": ((4, 13), "(syslog server) publishes 514:514/udp"),
+                "traps": ((7, 13), "(SNMP trap receiver) publishes 162:162/udp"),
+                "ntp": ((10, 13), "(NTP server) publishes 123:123/udp"),
+                "radius": ((13, 13), "(RADIUS server) publishes 1812:1812/udp"),
+                "dns": ((16, 13), "(DNS server) publishes 53:53/udp"),
+                "smtp": ((19, 13), "(mail server) publishes 25:25 "),
+                "tls-syslog": ((22, 26), "(syslog server) publishes 6514:6514 "),   # not the web port first
+                "flows": ((25, 13), "(flow collector) publishes 2055:2055/udp"),
+                "remapped": ((28, 13), "(syslog server) publishes 8514:514/udp")}
+    assert set(got) == set(expected)
+    for name, (at, text) in expected.items():
+        assert got[name][0] == at, name
+        assert text in got[name][1], got[name][1]
+        assert "port forwarder (rootlessport) replaces each" in got[name][1]
+    radius = next(d for d in diags if d.service == "radius")
+    assert "unknown client" in radius.message
+
+
+def test_protocol_port_advice_lowers_the_port_start_for_low_ports(tmp_path):
+    diags = {d.service: d for d in lint_diags(tmp_path, PROTOCOLS, select=["PG302"])}
+    syslog = diags["syslog"]
+    assert syslog.notes[0].startswith("give 'syslog' network_mode: pasta (keeps the client address)")
+    assert "lower net.ipv4.ip_unprivileged_port_start to 514 first (PG101)" in syslog.notes[1]
+    assert "rootful" in syslog.notes[1]
+    # 1812 needs no sysctl
+    assert not any("ip_unprivileged_port_start" in n for n in diags["radius"].notes)
+
+
+def test_protocol_port_near_misses(tmp_path):
+    near = """\
+services:
+  web:
+    image: example/app
+    ports: ["8514:8514", "8123:8080", "1812:8080"]
+  ntp-over-tcp:
+    image: example/app
+    ports: ["123:123/tcp", "25:25/udp"]
+  exporter:
+    image: example/syslog-exporter
+    ports: ["9514:9514"]
+"""
+    assert lint_text(tmp_path, near, select=["PG302"]) == []
+
+
+def test_a_proxy_on_80_is_still_reported_as_before(tmp_path):
+    text = "services:\n  proxy:\n    image: nginx\n    ports: [\"80:80\"]\n"
+    (diag,) = lint_diags(tmp_path, text, select=["PG302"])
+    assert (diag.span.line, diag.span.col) == (4, 13)
+    assert "(reverse proxy / web server) publishes ports on a rootless bridge network" in diag.message
+
+
 @pytest.mark.parametrize("image,kind", [
     ("jc21/nginx-proxy-manager:latest", "reverse proxy / web server"),
     ("lscr.io/linuxserver/swag", "reverse proxy / web server"),
@@ -68,6 +155,10 @@ def test_dns_port_fires_whatever_the_image(tmp_path):
     ("adguard/adguardhome", "DNS server"),
     ("mvance/unbound:1.20", "DNS server"),
     ("internetsystemsconsortium/bind9:9.18", "DNS server"),
+    ("balabit/syslog-ng:4.7.1", "syslog server"),
+    ("rsyslog/syslog_appliance_alpine", "syslog server"),
+    ("cturra/ntp:latest", "NTP server"),
+    ("freeradius/freeradius-server:3.2.3", "RADIUS server"),
     ("nginx/nginx-prometheus-exporter:1.1", None),
     ("apache/kafka:3.7", None),
     ("postgres:16", None),

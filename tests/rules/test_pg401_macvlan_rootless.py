@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import convert_text, keys, lint_diags, lint_text, unit
+from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
 from netrules_util import (assert_quadlet_accepts, convert_example, doc_example, doc_sections_ok, fix_twice,
                            relint)
+from podgen.fixer import fix_file
 
 MACVLAN = """\
 name: home
@@ -68,7 +69,7 @@ def test_rootful_does_not_fire_and_keeps_macvlan(tmp_path):
 
 
 def test_convert_rootless_makes_a_bridge(tmp_path):
-    result = convert_text(tmp_path, MACVLAN)
+    result = convert_text(tmp_path, MACVLAN, unsafe_fixes=True)
     net = unit(result, "home_lan.network")
     assert keys(net, "Driver") == []
     assert keys(net, "Options") == ["mtu=1400"]
@@ -85,7 +86,7 @@ def test_convert_rootless_makes_a_bridge(tmp_path):
 
 
 def test_convert_script_rootless_makes_a_bridge(tmp_path):
-    script = convert_text(tmp_path, MACVLAN, fmt="script").files[0].text
+    script = convert_text(tmp_path, MACVLAN, fmt="script", unsafe_fixes=True).files[0].text
     create = next(line for line in script.splitlines() if line.strip().startswith("podgen_network home_lan"))
     assert "--driver" not in create and "parent" not in create and "--opt=mtu=1400" in create
     assert "--subnet" not in create
@@ -93,13 +94,13 @@ def test_convert_script_rootless_makes_a_bridge(tmp_path):
 
 
 def test_convert_drops_a_dhcp_ipam_driver(tmp_path):
-    result = convert_text(tmp_path, DHCP)
+    result = convert_text(tmp_path, DHCP, unsafe_fixes=True)
     net = unit(result, "home_lan.network")
     assert keys(net, "Driver") == [] and keys(net, "IPAMDriver") == [] and keys(net, "Options") == []
 
 
 def test_fix_rewrites_the_network(tmp_path):
-    fixed = fix_twice(tmp_path, MACVLAN)
+    fixed = fix_twice(tmp_path, MACVLAN, unsafe_fixes=True)
     assert fixed.endswith("    driver: bridge\n    driver_opts:\n      mtu: \"1400\"\n")
     assert "parent" not in fixed and "macvlan_mode" not in fixed and "192.168.1" not in fixed
     # the service stays on the network (its emptied settings become null, not a removed key)
@@ -108,9 +109,50 @@ def test_fix_rewrites_the_network(tmp_path):
 
 
 def test_fix_removes_empty_driver_opts_and_dhcp(tmp_path):
-    fixed = fix_twice(tmp_path, DHCP)
+    fixed = fix_twice(tmp_path, DHCP, unsafe_fixes=True)
     assert fixed.endswith("networks:\n  lan:\n    driver: bridge\n")
     assert relint(tmp_path, fixed, ["PG401"]) == []
+
+
+def test_without_unsafe_fixes_convert_keeps_macvlan_and_reports_it(tmp_path):
+    # a bridge changes how the LAN reaches the service: only with --unsafe-fixes
+    result = convert_text(tmp_path, MACVLAN)
+    net = unit(result, "home_lan.network")
+    assert keys(net, "Driver") == ["macvlan"] and "Options=parent=eth0" in net
+    assert not [c for c in result.changes if c.code == "PG401"]
+    (diag,) = [d for d in result.diagnostics if d.code == "PG401"]
+    assert diag.applied is False and diag.fix.safe is False
+    from podgen.formatters import text
+    shown = text([diag], unsafe_fixes=False)
+    assert "  fix: make 'lan' a bridge network (unsafe fix, not applied: run with --unsafe-fixes)" in shown
+    assert "todo" not in unit(result, "home-ha.container")
+
+
+def test_with_unsafe_fixes_convert_says_what_is_left_to_do(tmp_path):
+    result = convert_text(tmp_path, MACVLAN, unsafe_fixes=True)
+    (diag,) = [d for d in result.diagnostics if d.code == "PG401"]
+    assert diag.applied is True
+    todo = "ha now publishes no ports: on 'lan' the LAN reached it at 192.168.1.50 on every port; add `ports:`"
+    assert [t for _s, t in diag.fix.todo][0].startswith(todo)
+    assert f"# todo: {todo}" in unit(result, "home-ha.container")
+    # a service that publishes ports is reached there, at the host's address
+    with_ports = MACVLAN.replace("    networks:\n      lan:\n        ipv4", "    ports: [\"8123:8123\"]\n"
+                                 "    networks:\n      lan:\n        ipv4")
+    (diag,) = lint_diags(tmp_path, with_ports, select=["PG401"])
+    assert diag.fix.todo == (("ha", "ha is now reachable from the LAN only on its published ports (8123:8123), at "
+                                    "the host's address instead of 192.168.1.50: point its clients there"),)
+
+
+def test_without_unsafe_fixes_fix_leaves_the_file(tmp_path):
+    path = write(tmp_path, MACVLAN)
+    result = fix_file(options(path), str(path))
+    assert result.text == MACVLAN
+    assert result.messages == ["not fixed: 10:13: PG401 make 'lan' a bridge network (unsafe fix, not applied: "
+                               "run with --unsafe-fixes)"]
+    assert [d.code for d in result.unfixed] == ["PG401"]
+    done = fix_file(options(path, unsafe_fixes=True), str(path))
+    assert done.messages[0] == "fixed: 10:13: PG401 make 'lan' a bridge network (unsafe fix)"
+    assert done.messages[1].startswith("  todo: ha now publishes no ports")
 
 
 def test_documentation_and_example(tmp_path):
