@@ -5,8 +5,9 @@ In a rootless container, the user who runs Podman is root (uid 0) and every
 other container uid is one of the user's subordinate ids (`/etc/subuid`).
 Files of the host user therefore belong to root inside the container, and a
 process running as `user: 991:991` is a stranger to them: opening the
-directory for writing fails with `Permission denied` (Docker, rootful, maps
-991 to the host's uid 991, which the author may have given the files to).
+directory for writing fails with `Permission denied` (under rootful Docker
+the container's uid 991 is the host's uid 991, which the author may have given
+the files to).
 
 podgen reports a bind mount when all of this holds, checked on the machine
 podgen runs on (run it there as the deploying user):
