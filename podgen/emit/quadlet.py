@@ -207,8 +207,34 @@ class QuadletEmitter:
         self.entrypoint_and_command(q, c)
         s = unit.section("Service")
         self.service_section(s, c)
-        unit.section("Install").add("WantedBy", "default.target")
+        self.install(unit, c)
         return unit
+
+    def install(self, unit, c: ContainerSpec):
+        """[Install] WantedBy=default.target only for what Docker starts again when its daemon starts.
+
+        Docker's documentation ("Start containers automatically"): `always` restarts the container
+        when the daemon restarts (after a reboot), `unless-stopped` too unless it was stopped before;
+        `on-failure` "doesn't restart the container if the daemon restarts", and `no` (the default)
+        never restarts it.  So only always/unless-stopped units start at boot; the rest start with a
+        unit that needs them (Requires=/Wants=) or by hand - a one-shot setup job (`kong migrations
+        bootstrap`) is not run again at every boot.
+        """
+        if c.restart in ("always", "unless-stopped"):
+            unit.section("Install").add("WantedBy", "default.target")
+            return
+        user = " --user" if self.target.rootless else ""
+        needed_by = [f"{d.unit}.service" for d in self.spec.containers
+                     if any(r.service == c.service for r in d.requires)]
+        policy = c.restart if c.restart not in (None, "") else "no"
+        why = ("Docker restarts it when it fails, not when the daemon starts" if policy.startswith("on-failure")
+               else "Docker does not start it again after a reboot either")
+        unit.header.append(
+            f"Not started at boot (no [Install] section): restart: {policy} - {why}.  "
+            + (f"It starts with {', '.join(needed_by)}, which need{'s' if len(needed_by) == 1 else ''} it, "
+               "or by hand: " if needed_by
+               else "Start it by hand: ")
+            + f"systemctl{user} start {c.unit}.service (restart: always or unless-stopped starts it at boot)")
 
     def dependencies(self, c: ContainerSpec, u):
         for req in c.requires:
