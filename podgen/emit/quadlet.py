@@ -190,8 +190,9 @@ class QuadletEmitter:
         self.unit_section = u
         u.add("Description", specifier_escape(f"Service {c.service} of compose project {self.spec.project}"))
         self.dependencies(c, u)
-        if any(opt.runtime_dir and opt.value and "/podman/podman.sock:" in opt.value for opt in c.options):
-            # the mounted API socket must exist before the container starts, as a socket (PG601)
+        if any(_mounts_podman_socket(opt, self.target.rootless) for opt in c.options):
+            # the mounted API socket must exist before the container starts, as a socket (PG601);
+            # rootful units are system units: podman.socket is then the system socket unit
             u.add("Wants", "podman.socket", ["the container talks to Podman's API socket (PG601)"])
             u.add("After", "podman.socket")
         q = unit.section("Container")
@@ -435,6 +436,20 @@ def _signal_exit_status(name: str) -> int | None:
         except KeyError:
             return None
     return 128 + number if 0 < number < 128 else None
+
+
+# Podman's system API socket (podman.socket of the system manager), what PG601 mounts rootful
+_ROOTFUL_PODMAN_SOCKETS = ("/run/podman/podman.sock:", "/var/run/podman/podman.sock:")
+
+
+def _mounts_podman_socket(opt, rootless: bool) -> bool:
+    """Whether *opt* bind-mounts the Podman API socket that the target's podman.socket unit provides."""
+    value = opt.value
+    if opt.flag != "--volume" or not value:
+        return False
+    if opt.runtime_dir:             # %t: the user's runtime directory (/run for system units)
+        return value.startswith(RUNTIME_DIR + "/podman/podman.sock:")
+    return not rootless and value.startswith(_ROOTFUL_PODMAN_SOCKETS)
 
 
 def runtime_dir_value(value: str) -> Verbatim:

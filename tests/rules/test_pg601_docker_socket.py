@@ -117,3 +117,35 @@ def test_a_missing_socket_is_not_made_a_directory(tmp_path):
     text = "name: demo\nservices:\n  agent:\n    image: busybox\n    volumes:\n      - /srv/app/agent.sock:/agent.sock\n"
     unit_text = unit(convert_text(tmp_path, text), "demo-agent.container")
     assert "Volume=/srv/app/agent.sock:/agent.sock" in unit_text and "mkdir" not in unit_text
+
+
+# issue 12 §3: --rootful units that mount the (system) Podman socket need the system podman.socket too
+@pytest.mark.parametrize("rootless", [True, False], ids=["rootless", "rootful"])
+def test_units_mounting_the_socket_want_podman_socket(tmp_path, rootless):
+    result = convert_text(tmp_path, SOCKET, rootless=rootless)
+    for name in ("demo-proxy.container", "demo-agent.container"):
+        text = unit(result, name)
+        assert keys(text, "Wants") == ["podman.socket"] and keys(text, "After") == ["podman.socket"], name
+    if not rootless:
+        assert keys(unit(result, "demo-proxy.container"), "Volume")[1] == \
+            "/run/podman/podman.sock:/var/run/docker.sock:ro"
+
+
+@pytest.mark.parametrize("volume", ["/run/podman/podman.sock:/var/run/docker.sock",
+                                    "/var/run/podman/podman.sock:/var/run/podman.sock:ro"])
+def test_rootful_podman_socket_written_in_the_file_wants_podman_socket(tmp_path, volume):
+    text = f"name: demo\nservices:\n  app:\n    image: app\n    volumes:\n      - {volume}\n"
+    app = unit(convert_text(tmp_path, text, rootless=False), "demo-app.container")
+    assert keys(app, "Wants") == ["podman.socket"] and keys(app, "After") == ["podman.socket"]
+
+
+@pytest.mark.parametrize("volume,rootless", [
+    ("./podman.sock.d:/x", False),                         # a directory whose name only starts alike
+    ("/srv/run/podman/podman.sock:/x", False),            # not the system socket
+    ("/run/podman/podman.sock:/x", True),                 # rootless: not the user's socket (podman.socket)
+    ("/data:/run/podman/podman.sock", False),             # the socket path is the target, not the source
+])
+def test_other_mounts_want_no_socket(tmp_path, volume, rootless):
+    text = f"name: demo\nservices:\n  app:\n    image: app\n    volumes:\n      - {volume}\n"
+    app = unit(convert_text(tmp_path, text, rootless=rootless), "demo-app.container")
+    assert keys(app, "Wants") == [] and "podman.socket" not in keys(app, "After")
