@@ -191,7 +191,8 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
     else:
         from podgen.emit.script import ScriptModel
         name = f"{fixed.name}.sh"
-        files.append(GeneratedFile(name, render_script(ScriptModel(spec, header), name), 0o755))
+        files.append(GeneratedFile(name, render_script(ScriptModel(spec, header), name), 0o777))
+    mark_private(files, spec, fixed, loaded.filled, output_format, loaded.sources)
     all_diags = finalize(diags + emit_diags, opts, loaded.sources)
     return ConvertResult(files, all_diags, changes, fixed)
 
@@ -224,15 +225,7 @@ def annotate(spec, project, diags: list, changes: list):
     owners = {("service", name): c for name, c in by_service.items()}
     owners.update((("network", n.key), n) for n in spec.networks)
     owners.update((("volume", v.key), v) for v in spec.volumes)
-    starts = sorted([(s.span.file, s.span.line, ("service", name)) for name, s in project.services.items()
-                     if s.span.line]
-                    + [(n.span.file, n.span.line, ("network", key)) for key, n in project.networks.items()
-                       if n.span.line]
-                    + [(v.span.file, v.span.line, ("volume", key)) for key, v in project.volumes.items()
-                       if v.span.line]
-                    # secrets and configs have no unit: their findings end where they start
-                    + [(r.span.file, r.span.line, ("resource", key))
-                       for key, r in (*project.secrets.items(), *project.configs.items()) if r.span.line])
+    starts = _definition_starts(project)
     for d in diags:
         owner = owners.get(("service", d.service)) if d.service else owners.get(_owner_at(starts, d.span))
         if owner is None:
@@ -260,6 +253,83 @@ def annotate_todo(spec, diags: list) -> None:
             owner = by_service.get(service or d.service)
             if owner is not None and ("todo", text) not in owner.notes:
                 owner.notes.append(("todo", text))
+
+
+def mark_private(files: list, spec, project, filled, output_format: str, sources: dict) -> None:
+    """Mark the files that carry values which may be secrets (``GeneratedFile.private``: written 0600).
+
+    The rule: a file is private when it carries a container's environment value (from
+    ``environment:``, ``env_file`` or ``.env`` through them), or any value a variable with a value
+    went into (``${DB_PASSWORD}`` in a command, a label, a healthcheck ...: from ``.env``,
+    ``--env-file`` or the environment).  Such a value podgen cannot place in one definition (a
+    top-level ``name:``, an ``x-`` anchor, a line that starts several definitions, a value from
+    another file) makes every file private: podgen never guesses a file public.  The script holds
+    everything: it is private when any of these is in the project.
+    """
+    owners = {("service", name) for name, svc in project.services.items()
+              if any(v is not None for v in svc.environment.values())}
+    everything = False
+    if filled:
+        import bisect
+        by_file: dict = {}      # file -> (start lines, owners, end lines)
+        text_lines = {}
+        for file, line, owner in _definition_starts(project):
+            by_file.setdefault(file, ([], [], []))
+            if file not in text_lines:
+                text_lines[file] = sources.get(file, "").split("\n")
+            # a definition podgen made up (the implicit default network) points at no key of its own:
+            # it is a boundary, but a value there is placed nowhere
+            col = _definition_col(project, owner)
+            here = text_lines[file][line - 1] if line <= len(text_lines[file]) else ""
+            by_file[file][0].append(line)
+            by_file[file][1].append(owner if here[col - 1:].lstrip("\"'").startswith(owner[1]) else None)
+        for file, (lines, _owners, ends) in by_file.items():
+            # a definition ends where the next one starts, or at the next top-level key
+            tops = [n for n, ln in enumerate(text_lines[file], 1) if ln[:1] not in ("", " ", "\t", "#", "-")]
+            for k, start in enumerate(lines):
+                nxt = lines[k + 1] if k + 1 < len(lines) else float("inf")
+                j = bisect.bisect_right(tops, start)
+                ends.append(min(nxt, tops[j] if j < len(tops) else float("inf")))
+        for pos in filled:
+            lines, found, ends = by_file.get(pos[0], ((), (), ())) if pos else ((), (), ())
+            i = bisect.bisect_right(lines, pos[1]) if pos else 0
+            if not i or pos[1] >= ends[i - 1] or (i > 1 and lines[i - 2] == pos[1]) or found[i - 1] is None:
+                everything = True       # outside any definition, or on a line several share
+                break
+            owners.add(found[i - 1])
+    if not owners and not everything:
+        return
+    if output_format != "quadlet":
+        for f in files:
+            f.private = True
+        return
+    names = {f"{c.unit}.container" for c in spec.containers if everything or ("service", c.service) in owners}
+    names.update(f"{n.unit}.network" for n in spec.networks if everything or ("network", n.key) in owners)
+    names.update(f"{v.unit}.volume" for v in spec.volumes if everything or ("volume", v.key) in owners)
+    for f in files:
+        if f.name in names:
+            f.private = True
+
+
+def _definition_col(project, owner) -> int:
+    kind, key = owner
+    table = {"service": project.services, "network": project.networks, "volume": project.volumes}.get(kind)
+    found = table.get(key) if table is not None else (project.secrets.get(key) or project.configs.get(key))
+    return max(found.span.col, 1) if found is not None else 1
+
+
+def _definition_starts(project) -> list:
+    """(file, line, owner) where each service, network, volume, secret and config is defined,
+    sorted; the owner is ("service", name), ("network", key), ("volume", key) or ("resource", key)."""
+    return sorted([(s.span.file, s.span.line, ("service", name)) for name, s in project.services.items()
+                   if s.span.line]
+                  + [(n.span.file, n.span.line, ("network", key)) for key, n in project.networks.items()
+                     if n.span.line]
+                  + [(v.span.file, v.span.line, ("volume", key)) for key, v in project.volumes.items()
+                     if v.span.line]
+                  # secrets and configs have no unit: their findings end where they start
+                  + [(r.span.file, r.span.line, ("resource", key))
+                     for key, r in (*project.secrets.items(), *project.configs.items()) if r.span.line])
 
 
 def _owner_at(starts, span):

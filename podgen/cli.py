@@ -181,6 +181,11 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
     DNS's or syslog's port remapped), only with --unsafe-fixes.
 
     \b
+    Files that carry environment values (passwords from .env, env_file,
+    environment:) are written 0600, in a directory podgen creates 0700;
+    the others follow the umask.
+
+    \b
     Examples:
       podgen convert compose.yaml -o ~/.config/containers/systemd
         then: systemctl --user daemon-reload && systemctl --user start PROJECT-SERVICE
@@ -518,7 +523,7 @@ def fix(file, diff, output, fail_on, unsafe_fixes, podman_version, rootful, unpr
     if result.changed or (output and os.path.abspath(output) != os.path.abspath(file)):
         dest = output or file
         from podgen.fixer import write_atomic
-        write_atomic(dest, result.text)
+        write_atomic(dest, result.text, like=file)
         click.echo(f"podgen: wrote {dest}", err=True)
     if left:
         _left_unfixed(left, file)

@@ -662,7 +662,10 @@ def fix_file(opts, path: str) -> FixResult:
     return res
 
 
-def write_atomic(path: str, text: str):
+def write_atomic(path: str, text: str, like: str | None = None):
+    """Replace *path* with *text* atomically.  The file keeps its mode; a new file gets the mode of
+    *like* (the compose file it was fixed from), else 0666 less the umask (mkstemp's 0600 would
+    otherwise stay)."""
     directory = os.path.dirname(os.path.abspath(path)) or "."
     import tempfile
     try:
@@ -672,10 +675,16 @@ def write_atomic(path: str, text: str):
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
-        try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        except OSError:
-            pass
+        for source in (path, like):
+            try:
+                os.chmod(tmp, os.stat(source).st_mode & 0o7777)
+                break
+            except (OSError, TypeError):
+                continue
+        else:
+            umask = os.umask(0o022)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except OSError as exc:
         try:

@@ -38,6 +38,9 @@ class Interpolator:
         # $VAR was unset or empty (PG503: `${DATA}/x` with DATA unset is the top-level path /x)
         self.emptied: dict = {}
         self._emptied_now: list | None = None
+        # positions of values that a variable with a value went into (.env, --env-file, the
+        # environment: passwords among them): the files generated from them are written private
+        self.filled: set = set()
         self.expanded = 0                    # characters substituted so far (MAX_EXPANSION)
         self._depth = 0
 
@@ -57,6 +60,8 @@ class Interpolator:
         return out
 
     def _charge(self, value: str, pos) -> str:
+        if value:
+            self.filled.add(pos)
         self.expanded += len(value)
         if self.expanded > MAX_EXPANSION:
             raise InputError(f"variables expand to more than {MAX_EXPANSION // (1024 * 1024)} MiB of text",

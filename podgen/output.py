@@ -11,6 +11,14 @@
   two projects whose names collide (project ``a`` service ``b-c`` and project
   ``a-b`` service ``c`` both make ``a-b-c.container``) are refused.
 * Names are checked: nothing is ever written outside the output directory.
+* Modes: a file gets its ``GeneratedFile.mode`` (0o666, a script 0o777) less the
+  umask; a private file (it carries environment values: passwords) gets no group
+  or other bits at all, 0600 (a script 0700).  A directory podgen creates gets
+  0777 less the umask, or 0700 when it holds a private file.  An existing
+  directory (``~/.config/containers/systemd``) is the user's and is left as it
+  is: its private files are 0600 anyway.  Files are created with their final
+  mode (never readable by others for a moment), in a temporary directory of
+  mode 0700, so a ``--force`` replacement gets the new mode too.
 """
 from __future__ import annotations
 
@@ -139,7 +147,7 @@ def write_files(files: list, outdir: str, *, force: bool = False, project: str |
                               hint="check the free space and permissions of that directory") from None
         if not os.path.isdir(outdir):
             try:
-                os.chmod(tmp, 0o755)
+                os.chmod(tmp, 0o700 if any(f.private for f in files) else 0o777 & ~_umask())
                 os.rename(tmp, outdir)
             except OSError as exc:
                 raise OutputError(f"cannot create {outdir}: {_reason(exc, outdir)}") from None
@@ -155,21 +163,31 @@ def write_files(files: list, outdir: str, *, force: bool = False, project: str |
     return {"written": [f.name for f in files], "replaced": existing, "removed": stale}
 
 
+def _umask() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+def file_mode(f, umask: int) -> int:
+    """The mode *f* is written with: its mode less the umask; no group or other bits if private."""
+    mode = f.mode & ~umask
+    return mode & 0o700 if f.private else mode
+
+
 def _write_new_files(files: list, directory: str) -> None:
-    """Create each file in the (new, empty) *directory* with its exact mode.
+    """Create each file in the (new, empty) *directory* with its final mode.
 
     Plain ``os.open``/``os.write``: a converted 10,000-service project is 10,000
     files, and ``open()`` in text mode plus ``chmod`` costs twice the system calls.
     """
-    umask = os.umask(0o022)
-    os.umask(umask)
+    umask = _umask()
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for f in files:
         data = f.text.encode("utf-8", "surrogateescape")   # undecodable bytes from the environment, as they were
-        fd = os.open(os.path.join(directory, f.name), flags, f.mode)
+        # the umask is already taken off, and os.open only takes bits away: the mode is exact
+        fd = os.open(os.path.join(directory, f.name), flags, file_mode(f, umask))
         try:
-            if f.mode & umask:      # the umask took bits the file must have (e.g. a script's x)
-                os.fchmod(fd, f.mode)
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]

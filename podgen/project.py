@@ -54,6 +54,7 @@ class LoadedProject:
     sources: dict = field(default_factory=dict)
     home: str | None = None
     emptied: dict = field(default_factory=dict)     # Interpolator.emptied (PG503)
+    filled: set = field(default_factory=set)        # Interpolator.filled (private output files)
 
 
 def normalize_project_name(text: str) -> str:
@@ -363,6 +364,7 @@ class _Loader:
                 interp.missing.update({k: v for k, v in inc_interp.missing.items()
                                        if k not in interp.missing})
                 interp.emptied.update(inc_interp.emptied)
+                interp.filled.update(inc_interp.filled)
                 sub = loaded if sub is None else merge_documents(sub, loaded)
             if sub is None:
                 continue
@@ -412,7 +414,7 @@ class _Loader:
         config = finish(merged, name, env, self)
         return LoadedProject(name=name, config=config, files=files, project_dir=project_dir,
                              environment=env, diagnostics=self.diagnostics, sources=self.sources,
-                             home=self.home, emptied=interp.emptied)
+                             home=self.home, emptied=interp.emptied, filled=interp.filled)
 
     def early_project_name(self, files: list, env: dict, project_dir: str) -> str:
         """The project name before full loading: -p, COMPOSE_PROJECT_NAME, name:, directory."""

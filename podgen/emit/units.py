@@ -58,8 +58,14 @@ class UnitFile:
 
 @record
 class GeneratedFile:
-    """Any file podgen writes: a relative name, its text and its mode."""
+    """Any file podgen writes: a relative name, its text and its mode.
+
+    ``mode`` is the most the file may get: the umask takes from it (0o666 -> 0644 under umask
+    022, 0600 under 077).  A ``private`` file carries environment values (passwords from .env,
+    env_file, environment:): it gets no group or other bits at all (0600, a script 0700).
+    """
 
     name: str
     text: str
-    mode: int = 0o644
+    mode: int = 0o666
+    private: bool = False
