@@ -52,6 +52,7 @@ class QuadletEmitter:
         self.needs_vars: dict = {}      # unit -> {variable: value} for [Service] Environment=
         self._supported: dict = {}      # since -> target.at_least(*since)
         self.strips_quotes = target.at_least(5, 0)
+        self._needed_by: dict | None = None
 
     # --- helpers ---------------------------------------------------------------------------
     def error(self, svc_name, span, message, hint=None):
@@ -225,8 +226,14 @@ class QuadletEmitter:
             unit.section("Install").add("WantedBy", "default.target")
             return
         user = " --user" if self.target.rootless else ""
-        needed_by = [f"{d.unit}.service" for d in self.spec.containers
-                     if any(r.service == c.service for r in d.requires)]
+        if self._needed_by is None:     # service -> the units that need it, built once (not per unit)
+            self._needed_by = {}
+            for d in self.spec.containers:
+                for r in d.requires:
+                    units = self._needed_by.setdefault(r.service, [])
+                    if f"{d.unit}.service" not in units[-1:]:
+                        units.append(f"{d.unit}.service")
+        needed_by = self._needed_by.get(c.service, ())
         policy = c.restart if c.restart not in (None, "") else "no"
         why = ("Docker restarts it when it fails, not when the daemon starts" if policy.startswith("on-failure")
                else "Docker does not start it again after a reboot either")
