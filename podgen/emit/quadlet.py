@@ -213,16 +213,18 @@ class QuadletEmitter:
         return unit
 
     def install(self, unit, c: ContainerSpec):
-        """[Install] WantedBy=default.target only for what Docker starts again when its daemon starts.
+        """[Install] WantedBy=default.target for what Docker starts again after a reboot.
 
-        Docker's documentation ("Start containers automatically"): `always` restarts the container
-        when the daemon restarts (after a reboot), `unless-stopped` too unless it was stopped before;
-        `on-failure` "doesn't restart the container if the daemon restarts", and `no` (the default)
-        never restarts it.  So only always/unless-stopped units start at boot; the rest start with a
-        unit that needs them (Requires=/Wants=) or by hand - a one-shot setup job (`kong migrations
-        bootstrap`) is not run again at every boot.
+        After a host reboot Docker starts the containers that were running with a restart policy
+        of `always`, `unless-stopped` or `on-failure` (moby/moby#47846: the last one too, although
+        the docs say a daemon restart alone does not).  `no` (the default) is never restarted, and
+        neither is a job that had already exited: podgen knows a job when a depends_on waits for it
+        to complete successfully (Type=oneshot).  So long-running services with a restart policy
+        start at boot; jobs and services without one start with a unit that needs them or by hand,
+        and a one-shot setup job (`kong migrations bootstrap`) is not run again at every boot.
         """
-        if c.restart in ("always", "unless-stopped"):
+        policy = c.restart if c.restart not in (None, "") else "no"
+        if policy in ("always", "unless-stopped") or (policy.startswith("on-failure") and not c.oneshot):
             unit.section("Install").add("WantedBy", "default.target")
             return
         user = " --user" if self.target.rootless else ""
@@ -234,15 +236,15 @@ class QuadletEmitter:
                     if f"{d.unit}.service" not in units[-1:]:
                         units.append(f"{d.unit}.service")
         needed_by = self._needed_by.get(c.service, ())
-        policy = c.restart if c.restart not in (None, "") else "no"
-        why = ("Docker restarts it when it fails, not when the daemon starts" if policy.startswith("on-failure")
-               else "Docker does not start it again after a reboot either")
+        why = ("Docker does not start it again after a reboot either" if policy == "no"
+               else "it runs to completion (a depends_on waits for it to complete successfully), "
+                    "and Docker does not start a job that has exited again after a reboot")
         unit.header.append(
             f"Not started at boot (no [Install] section): restart: {policy} - {why}.  "
             + (f"It starts with {', '.join(needed_by)}, which need{'s' if len(needed_by) == 1 else ''} it, "
                "or by hand: " if needed_by
                else "Start it by hand: ")
-            + f"systemctl{user} start {c.unit}.service (restart: always or unless-stopped starts it at boot)")
+            + f"systemctl{user} start {c.unit}.service (a restart policy starts a long-running service at boot)")
 
     def dependencies(self, c: ContainerSpec, u):
         for req in c.requires:
