@@ -48,6 +48,26 @@ import podgen_e2e  # noqa: E402
 deployment = podgen_e2e.deployment
 
 
+def pytest_collection_finish(session):
+    """Start the corpus deploy workers (test_corpus_deploy_e2e.py) as early as possible: they run
+    in the background on engines of their own while the rest of the suite runs."""
+    if session.config.option.collectonly:
+        return
+    wanted: dict = {}
+    for item in session.items:
+        if item.nodeid.split("::")[0].endswith("test_corpus_deploy_e2e.py"):
+            callspec = getattr(item, "callspec", None)
+            if callspec is not None and "entry" in callspec.params:
+                wanted.setdefault(callspec.params["mode"], set()).add(callspec.params["entry"].name)
+    if not wanted:
+        return
+    ok, _why = harness.available()
+    if ok:      # otherwise each test skips (or fails under PODGEN_E2E_REQUIRED=1) with the reason
+        import corpus_deploy
+        for mode, names in wanted.items():
+            corpus_deploy.start(modes=(mode,), names=names)
+
+
 def pytest_configure(config):
     # harmless if the top-level configuration registers it too
     config.addinivalue_line("markers", "e2e: end-to-end test on real rootless Podman (needs root)")

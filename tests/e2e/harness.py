@@ -14,9 +14,14 @@ Two engines:
   units deploy exactly as users deploy them (``~/.config/containers/systemd``,
   ``systemctl --user daemon-reload``, ``systemctl --user start X.service``).
 
-Neither engine gets its own network namespace: published ports answer on the
-host's 127.0.0.1, and tests must only ever connect to 127.0.0.1 / [::1] from
-the host.
+The engines of ``get_engine()`` get no network namespace of their own:
+published ports answer on the host's 127.0.0.1, and tests must only ever
+connect to 127.0.0.1 / [::1] from the host.  ``Engine(suite, own_netns=True)``
+(used by the corpus deploy test) runs in a private network namespace instead:
+``lo`` up, plus a veth pair whose one end carries an address and the default
+route (pasta needs an interface with a route) and whose other end has no
+address, so anything sent off loopback is dropped inside the namespace and no
+published port can collide with the host or with another engine.
 
 Each engine runs on a throw-away overlay over the cached root (the cache is
 never modified by tests) with a fresh ``/home/pm`` on a real directory (rootless
@@ -548,13 +553,14 @@ class Engine:
       home         host path of /home/pm inside the root
     """
 
-    def __init__(self, suite: str):
+    def __init__(self, suite: str, *, own_netns: bool = False):
         if suite not in SUITES:
             raise ValueError(f"unknown suite {suite!r}; expected one of {list(SUITES)}")
         self.suite = suite
         self.name: str = SUITES[suite]["name"]
         self.has_quadlet: bool = SUITES[suite]["quadlet"]
         self.has_systemd: bool = SUITES[suite]["systemd"]
+        self.own_netns = own_netns
         self._version: str | None = None
         self.version_output: str | None = None
         self.boot_notes: str = ""
@@ -698,6 +704,8 @@ class Engine:
         # own UTS and IPC namespaces too: systemd sets the hostname at boot
         # and logind removes the user's IPC objects at logout
         ns = ["-m", "-p", "-u", "-i", "-f", "--propagation", "private"]
+        if self.own_netns:
+            ns.append("-n")
         if self.has_systemd:
             ns.append("-C")
         (rundir / "boot.sh").write_text(_BOOT_COMMON)
@@ -729,6 +737,8 @@ class Engine:
             return None
 
         self._pid1 = int(_wait_until(f"{want} to start as PID 1", find_pid1, timeout=30, interval=0.05))
+        if self.own_netns:
+            self._setup_netns()
         if self.has_systemd:
             self._boot_systemd()
         else:
@@ -738,6 +748,23 @@ class Engine:
                 timeout=20,
             )
         self._import_images()
+
+    # a private network namespace that nothing can leave: lo, and a veth pair
+    # inside the namespace (no dummy module on these kernels) whose addressed
+    # end holds the default route towards an address nobody answers for
+    _NETNS_SETUP = """set -e
+ip link set lo up
+ip link add pgnet0 type veth peer name pgnet1
+ip addr add 10.255.255.1/24 dev pgnet0
+ip link set pgnet0 up
+ip link set pgnet1 up
+ip route add default via 10.255.255.254 dev pgnet0
+"""
+
+    def _setup_netns(self) -> None:
+        r = self.root_sh(self._NETNS_SETUP, timeout=30)
+        if r.returncode != 0:
+            raise HarnessError(f"network namespace setup failed: {r.stdout}{r.stderr}")
 
     def _boot_systemd(self) -> None:
         state = {"v": ""}
@@ -802,7 +829,8 @@ podman --version
                 f"{self.name}: PID 1 of the engine has exited ({self._proc.returncode}); "
                 f"boot log:\n{_tail(self._rundir / 'boot.log') if self._rundir else ''}"
             )
-        flags = ["-m", "-p", "-u", "-i", "-r", "-w"] + (["-C"] if self.has_systemd else [])
+        flags = ["-m", "-p", "-u", "-i", "-r", "-w"] + (["-C"] if self.has_systemd else []) + \
+            (["-n"] if self.own_netns else [])
         cg = str(self._exec_cgroup / "cgroup.procs") if self._exec_cgroup else ""
         return ["/bin/sh", "-c", _EXEC_WRAPPER, "podgen-e2e-exec", cg,
                 "nsenter", "-t", str(self._pid1), *flags, "--", *args]
