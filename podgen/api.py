@@ -11,7 +11,7 @@ from dataclasses import field
 from podgen._record import record
 from podgen.diagnostics import Diagnostic, Severity, Span
 from podgen.errors import InputError
-from podgen.project import ProjectOptions, load_project
+from podgen.load.project import ProjectOptions, load_project
 from podgen.target import Target
 
 

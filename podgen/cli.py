@@ -466,7 +466,7 @@ def config_cmd(file, files, fmt, project_name, profiles, env_files, project_dire
     """
     from podgen.config_output import render_json, render_yaml
     files = ([file] if file else []) + list(files)     # FILE [-f FILE]..., as for convert
-    from podgen.project import ProjectOptions, load_project
+    from podgen.load.project import ProjectOptions, load_project
     loaded = load_project(ProjectOptions(files=list(files), project_name=project_name,
                                          profiles=tuple(profiles),
                                          env_files=tuple(env_files) if env_files else None,

@@ -226,7 +226,7 @@ def _error(path: str, text: str, keys: tuple, message: str, hint: str | None = N
 
 def _positioned(value, base: tuple, positions: dict, path: str):
     """The table as YMap/YSeq whose keys and values carry their file positions (for the validator)."""
-    from podgen.yamlload import YMap, YSeq
+    from podgen.load.yamlload import YMap, YSeq
 
     def at(keys):
         keys = tuple(k for k in keys if not isinstance(k, int))
@@ -271,7 +271,7 @@ def _schema(prefix: tuple) -> dict:
 
 
 def _validate(table: dict, path: str, prefix: tuple = (), text: str = ""):
-    from podgen.schema import Validator
+    from podgen.load.schema import Validator
     positions = key_positions(text) if text else {}
     document = table
     for part in reversed(prefix):

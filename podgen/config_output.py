@@ -5,7 +5,7 @@ printed file can be loaded again without a second round of interpolation.
 """
 from __future__ import annotations
 
-from podgen.yamlload import YMap, YSeq
+from podgen.load.yamlload import YMap, YSeq
 
 PRIVATE_PREFIX = "x-podgen-"
 

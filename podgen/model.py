@@ -13,8 +13,8 @@ from dataclasses import field
 
 from podgen._record import record
 from podgen.diagnostics import Span
-from podgen.normalize import UNKNOWN_OPTIONS, scalar_text
-from podgen.yamlload import YMap, YSeq
+from podgen.load.normalize import UNKNOWN_OPTIONS, scalar_text
+from podgen.load.yamlload import YMap, YSeq
 
 
 # A bind source under the user's runtime directory ($XDG_RUNTIME_DIR, systemd's %t) starts with

@@ -18,7 +18,7 @@ from dataclasses import field
 from podgen._record import record
 from podgen.diagnostics import Diagnostic, Severity, Span
 from podgen.model import RUNTIME_DIR, Mount, Project, Service, runtime_dir_path
-from podgen.normalize import SIZE_PARTS, size_bytes
+from podgen.load.normalize import SIZE_PARTS, size_bytes
 
 # The labels Docker Compose puts on containers, kept so tools that group by them work.
 LABEL_PROJECT = "com.docker.compose.project"

@@ -6,9 +6,9 @@ peak RSS (``os.wait4``).  A hostile file must be refused with exit 2 and a
 located message in under ``SECONDS`` and ``MAX_RSS``; a legitimate
 10,000-service project (~3 MB) must still load.
 
-The limits live in podgen/yamlload.py (bytes, depth, nodes, text, documents,
-value length), podgen/interpolate.py (expansion), podgen/normalize.py (port
-mappings) and podgen/project.py (extends/include depth and cycles).
+The limits live in podgen/load/yamlload.py (bytes, depth, nodes, text, documents,
+value length), podgen/load/interpolate.py (expansion), podgen/load/normalize.py (port
+mappings) and podgen/load/project.py (extends/include depth and cycles).
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import pytest
 
 from hostile_util import run_measured, write
 
-from podgen import yamlload
-from podgen.interpolate import MAX_EXPANSION
-from podgen.normalize import MAX_PORT_MAPPINGS
+from podgen.load import yamlload
+from podgen.load.interpolate import MAX_EXPANSION
+from podgen.load.normalize import MAX_PORT_MAPPINGS
 
 MIB = 1024 * 1024
 SECONDS = 10             # typically 0.1-2 s; generous for slow CI machines

@@ -194,7 +194,7 @@ def test_script_runs_the_same_commands(tmp_path, value):
     runs_safe = [c for c in safe if c[0] == b"run"]
     runs_hostile = [c for c in hostile if c[0] == b"run"]
     assert len(runs_safe) == len(runs_hostile) == len(fields)
-    from podgen.normalize import shell_split
+    from podgen.load.normalize import shell_split
     for field, rs, rh in zip(fields, runs_safe, runs_hostile):
         expected = len(rs)
         if field == "command-string":     # a string command is split into words, as compose does

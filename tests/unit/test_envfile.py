@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from podgen.envfile import parse_env_text
+from podgen.load.envfile import parse_env_text
 from podgen.errors import InputError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from podgen.errors import InputError
-from podgen.interpolate import Interpolator
+from podgen.load.interpolate import Interpolator
 
 ENV = {"SET": "value", "EMPTY": "", "NUM": "8080"}
 

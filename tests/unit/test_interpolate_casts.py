@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podgen.errors import InputError
-from podgen.interpolate import CASTS, Interpolator, _cast, _generic, interpolate_tree
-from podgen.yamlload import YMap, YSeq
+from podgen.load.interpolate import CASTS, Interpolator, _cast, _generic, interpolate_tree
+from podgen.load.yamlload import YMap, YSeq
 
 _PREFIXES = frozenset(path[:i] for path in CASTS for i in range(len(path) + 1))
 

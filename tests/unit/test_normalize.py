@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from podgen.errors import InputError
-from podgen.normalize import parse_port_spec, parse_volume_spec, resolve_path, shell_split
+from podgen.load.normalize import parse_port_spec, parse_volume_spec, resolve_path, shell_split
 
 P = ("f.yml", 1, 1)
 

@@ -7,7 +7,7 @@ import pytest
 
 from podgen.config_output import config_dict
 from podgen.errors import InputError
-from podgen.project import ProjectOptions, load_project
+from podgen.load.project import ProjectOptions, load_project
 
 ENV = {"PATH": "/usr/bin:/bin", "HOME": "/home/user"}
 

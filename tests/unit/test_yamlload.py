@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from podgen.errors import InputError
-from podgen.yamlload import YMap, load_documents, plain, resolve_plain
+from podgen.load.yamlload import YMap, load_documents, plain, resolve_plain
 
 
 @pytest.mark.parametrize("text,value", [

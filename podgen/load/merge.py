@@ -7,7 +7,7 @@ entry per key, the later file winning.
 """
 from __future__ import annotations
 
-from podgen.yamlload import YMap, YSeq
+from podgen.load.yamlload import YMap, YSeq
 
 _OVERRIDE = frozenset(("command", "entrypoint", "profiles"))
 

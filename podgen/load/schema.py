@@ -15,7 +15,7 @@ import os
 import re
 
 from podgen.errors import InputError
-from podgen.yamlload import YMap, YSeq
+from podgen.load.yamlload import YMap, YSeq
 
 SUPPORTED_KEYWORDS = frozenset((
     "$schema", "$id", "$ref", "title", "description", "default", "deprecated", "examples",

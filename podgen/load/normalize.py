@@ -12,7 +12,7 @@ import math
 import re
 
 from podgen.errors import InputError
-from podgen.yamlload import YMap, YSeq
+from podgen.load.yamlload import YMap, YSeq
 
 
 def new_map(pos) -> YMap:

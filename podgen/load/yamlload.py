@@ -39,7 +39,7 @@ class YMap(dict):
     ``tags`` (unset unless the file uses them; read with ``getattr(m, "tags", None)``)
     holds Compose's merge tags of its values, key -> ``"reset"`` or ``"override"``;
     on a document's top mapping it is set (maybe empty) when the document uses a
-    merge tag anywhere (see ``podgen.merge.take_merge_tags``).
+    merge tag anywhere (see ``podgen.load.merge.take_merge_tags``).
     """
 
     __slots__ = ("kpos", "vpos", "pos", "tags")

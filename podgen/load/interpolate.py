@@ -9,7 +9,7 @@ compose-go); ``${`` that does not form a valid expression is an error.
 from __future__ import annotations
 
 from podgen.errors import InputError
-from podgen.yamlload import YMap, YSeq
+from podgen.load.yamlload import YMap, YSeq
 
 _NAME_START = frozenset("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # Characters variables may add to a project in total (``${BIG}`` used a million times,

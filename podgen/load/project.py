@@ -15,14 +15,14 @@ from dataclasses import field
 
 from podgen._record import record
 from podgen.diagnostics import Diagnostic, Severity, Span
-from podgen.envfile import parse_env_text, read_env_file
+from podgen.load.envfile import parse_env_text, read_env_file
 from podgen.errors import InputError, InputErrors
-from podgen.interpolate import Interpolator, interpolate_tree
-from podgen.merge import clear_paths, merge_documents, merge_maps, take_merge_tags
-from podgen.normalize import (MAX_PORT_MAPPINGS, new_map, normalize_service, put, resolve_path, scalar_text,
+from podgen.load.interpolate import Interpolator, interpolate_tree
+from podgen.load.merge import clear_paths, merge_documents, merge_maps, take_merge_tags
+from podgen.load.normalize import (MAX_PORT_MAPPINGS, new_map, normalize_service, put, resolve_path, scalar_text,
                               size_bytes, too_many_ports)
-from podgen.schema import validate_compose
-from podgen.yamlload import MAX_BYTES, YMap, YSeq, decode_bytes, load_documents
+from podgen.load.schema import validate_compose
+from podgen.load.yamlload import MAX_BYTES, YMap, YSeq, decode_bytes, load_documents
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 OVERRIDE_FILES = ("compose.override.yaml", "compose.override.yml",
