@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 
-from podgen.diagnostics import Span
+from podgen.report.diagnostics import Span
 
 _SHARED = frozenset((str, int, float, bool, type(None), bytes, complex, Span))
 

@@ -9,7 +9,7 @@ import os
 from dataclasses import field
 
 from podgen._record import record
-from podgen.diagnostics import Diagnostic, Severity, Span
+from podgen.report.diagnostics import Diagnostic, Severity, Span
 from podgen.errors import InputError
 from podgen.load.project import ProjectOptions, load_project
 from podgen.target import Target
@@ -84,7 +84,7 @@ def _enabled(code: str, opts: Options) -> bool:
 
 def finalize(diags: list, opts: Options, sources: dict | None = None) -> list:
     """Selection, severity overrides, inline suppressions; sorted by place."""
-    from podgen.suppress import suppressed
+    from podgen.report.suppress import suppressed
     out = []
     for d in diags:
         if not _enabled(d.code, opts):

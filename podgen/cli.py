@@ -193,7 +193,8 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
       podgen convert compose.yaml --format script -o deploy/ && sh deploy/PROJECT.sh up
       podgen convert compose.yaml -o units/ --check     # in CI or pre-commit
     """
-    from podgen import api, formatters
+    from podgen import api
+    from podgen.report import formatters
     from podgen.config import load_config
     files = ([file] if file else []) + list(more_files)
     if check and not outdir:
@@ -234,7 +235,7 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
         if not quiet:
             click.echo(f"podgen: {outdir} is up to date", err=True)
         return
-    from podgen.diagnostics import Severity
+    from podgen.report.diagnostics import Severity
     left = [d for d in result.diagnostics if not getattr(d, "applied", False)
             and d.severity >= Severity.parse(fail_on or "error")]
     if not outdir:
@@ -361,9 +362,10 @@ def lint(files, more_files, fmt, select, ignore, fail_on, quiet, output_format, 
       podgen lint --format sarif compose.yaml > podgen.sarif
       podgen lint --select PG1 --fail-on error docker-compose.yml
     """
-    from podgen import api, formatters
+    from podgen import api
+    from podgen.report import formatters
     from podgen.config import load_config
-    from podgen.diagnostics import Severity
+    from podgen.report.diagnostics import Severity
     config = load_config(os.getcwd())
     target = _target(podman_version, rootful, unprivileged_port_start, config)
     if fmt is None:
@@ -426,7 +428,7 @@ def _errors_as_diagnostics(errors):
     An error without a position (a missing file) is put on the file it names,
     or on the project's first file, so every finding has a path.
     """
-    from podgen.diagnostics import Diagnostic, Severity, Span
+    from podgen.report.diagnostics import Diagnostic, Severity, Span
     from podgen.errors import InputError, InputErrors
     out = []
     for group, exc in errors:
@@ -472,7 +474,7 @@ def config_cmd(file, files, fmt, project_name, profiles, env_files, project_dire
                                          env_files=tuple(env_files) if env_files else None,
                                          project_directory=project_directory))
     for d in loaded.diagnostics:
-        from podgen.formatters import text
+        from podgen.report.formatters import text
         click.echo(text([d]), err=True, nl=False)
     click.echo(render_json(loaded.config) if fmt == "json" else render_yaml(loaded.config), nl=False)
 
@@ -499,7 +501,7 @@ def fix(file, diff, output, fail_on, unsafe_fixes, podman_version, rootful, unpr
     --diff, when there is a diff; 2 on bad input.  The file keeps its mode.
     """
     from podgen.config import load_config
-    from podgen.diagnostics import Severity
+    from podgen.report.diagnostics import Severity
     from podgen.fixer import fix_file
     config = load_config(os.getcwd())
     target = _target(podman_version, rootful, unprivileged_port_start, config)
@@ -556,7 +558,7 @@ def explain(code):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 def rules_cmd(fmt):
     """List every rule: code, name, severity, automatic fix."""
-    from podgen.docs import rules_table, sorted_rules
+    from podgen.report.docs import rules_table, sorted_rules
     if fmt == "markdown":
         click.echo(rules_table(), nl=False)
     elif fmt == "json":

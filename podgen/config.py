@@ -359,7 +359,7 @@ def _option_type_error(default, value):
 
 
 def _resolve(table: dict, path: str, prefix: tuple = (), text: str = "") -> dict:
-    from podgen.diagnostics import Severity
+    from podgen.report.diagnostics import Severity
     from podgen.rules import get
 
     def fail(keys, message, hint=None):

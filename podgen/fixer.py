@@ -547,7 +547,7 @@ KEY_PREFIX = "key:"
 def _combine_port_edits(edits):
     """Several port_published edits of one item (a range the model expanded port by port)
     become one edit whose value is the tuple of new ports; -> (edits, {id(combined): originals})."""
-    from podgen.diagnostics import SourceEdit
+    from podgen.report.diagnostics import SourceEdit
     by_place: dict = {}
     for e in edits:
         if e.op == "port_published":

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import field
 
 from podgen._record import record
-from podgen.diagnostics import Span
+from podgen.report.diagnostics import Span
 from podgen.load.normalize import UNKNOWN_OPTIONS, scalar_text
 from podgen.load.yamlload import YMap, YSeq
 

@@ -12,7 +12,7 @@ import pytest
 
 from helpers import options
 from podgen.api import convert
-from podgen.formatters import text
+from podgen.report.formatters import text
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CASES = sorted(p.parent for p in EXAMPLES.glob("*/compose.yaml"))

@@ -16,8 +16,8 @@ import pytest
 
 from cli_run import ROOT, run_podgen
 from helpers import lint_diags
-from podgen import formatters
-from podgen.diagnostics import Diagnostic, Fix, Severity, Span
+from podgen.report import formatters
+from podgen.report.diagnostics import Diagnostic, Fix, Severity, Span
 from podgen.rules import RULES
 
 SCHEMA = json.loads((ROOT / "schemas" / "lint-output.schema.json").read_text(encoding="utf-8"))

@@ -1,7 +1,7 @@
 """The rule registry is a public interface: codes, names, docs, tests and the README table.
 
 Like ruff's ``generate-all --mode check``: the README's rules table is
-generated from the registry (``python -m podgen.docs``) and this test fails
+generated from the registry (``python -m podgen.report.docs``) and this test fails
 while it is stale.  Every analysis rule must have its own test module under
 tests/rules/; a missing one is a failure (listed), never a skip.
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from cli_run import run_podgen
-from podgen import docs
-from podgen.diagnostics import Severity
+from podgen.report import docs
+from podgen.report.diagnostics import Severity
 from podgen.rules import BY_NAME, REDIRECTS, RULES, analysis_rules, get
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +128,7 @@ def test_readme_table_is_generated_from_the_registry():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert docs.BEGIN in readme and docs.END in readme
     assert docs.readme_table(readme) == docs.rules_table(), \
-        "README.md's rules table is stale: run python -m podgen.docs"
+        "README.md's rules table is stale: run python -m podgen.report.docs"
 
 
 def test_rules_table_lists_every_rule_in_code_order():

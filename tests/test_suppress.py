@@ -8,7 +8,7 @@ import pytest
 
 from cli_run import run_podgen
 from helpers import lint_text
-from podgen.suppress import comment_start, directives
+from podgen.report.suppress import comment_start, directives
 
 
 def compose(*port_lines: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from podgen.diagnostics import Diagnostic, Severity, Span
+from podgen.report.diagnostics import Diagnostic, Severity, Span
 from podgen.emit.escape import (Unrepresentable, Verbatim, line_value, quote_word, single_value,
                                 specifier_escape, systemd_escape, word_value)
 from podgen.emit.spec import ContainerSpec, NetworkSpec, ProjectSpec, VolumeSpec

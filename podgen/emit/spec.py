@@ -16,7 +16,7 @@ import re
 from dataclasses import field
 
 from podgen._record import record
-from podgen.diagnostics import Diagnostic, Severity, Span
+from podgen.report.diagnostics import Diagnostic, Severity, Span
 from podgen.model import RUNTIME_DIR, Mount, Project, Service, runtime_dir_path
 from podgen.load.normalize import SIZE_PARTS, size_bytes
 

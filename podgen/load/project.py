@@ -14,7 +14,7 @@ import re
 from dataclasses import field
 
 from podgen._record import record
-from podgen.diagnostics import Diagnostic, Severity, Span
+from podgen.report.diagnostics import Diagnostic, Severity, Span
 from podgen.load.envfile import parse_env_text, read_env_file
 from podgen.errors import InputError, InputErrors
 from podgen.load.interpolate import Interpolator, interpolate_tree

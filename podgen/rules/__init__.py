@@ -2,7 +2,7 @@
 
 Add a rule: write ``pgNNN_name.py`` with a docstring (why / example / fix)
 and ``RULE = Rule(...)``, import it here, add tests in
-``tests/rules/test_pgNNN_*.py``, and run ``python -m podgen.docs`` to refresh
+``tests/rules/test_pgNNN_*.py``, and run ``python -m podgen.report.docs`` to refresh
 the README table (a test fails while it is stale).
 """
 from __future__ import annotations

@@ -13,7 +13,7 @@ from dataclasses import field
 from typing import Callable
 
 from podgen._record import record
-from podgen.diagnostics import Diagnostic, Fix, Severity, Span
+from podgen.report.diagnostics import Diagnostic, Fix, Severity, Span
 
 
 @record(frozen=True)

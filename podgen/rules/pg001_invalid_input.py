@@ -21,7 +21,7 @@ services:
 Follow the `help:` line printed under the error.  `podgen` exits with status 2
 and writes nothing.
 """
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 RULE = Rule(code="PG001", name="invalid-input", severity=Severity.ERROR,

@@ -18,7 +18,7 @@ services:
 Correct the key or the value; the message points at the exact line and
 column and suggests the closest valid key.  Custom keys must start with `x-`.
 """
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 RULE = Rule(code="PG002", name="schema-violation", severity=Severity.ERROR,

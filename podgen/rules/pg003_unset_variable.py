@@ -16,7 +16,7 @@ services:
 Set the variable in the environment or in the project's `.env` file, give it
 a default (`${PG_VERSION:-16}`), or make it required (`${PG_VERSION:?set it}`).
 """
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 RULE = Rule(code="PG003", name="unset-variable", severity=Severity.WARNING,

@@ -23,7 +23,7 @@ Lint (or convert) with the profile enabled: `--profile debug`, or
 `--profile '*'` for every profile.  The finding is information only: it does
 not fail `lint` unless `--fail-on info`.
 """
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 RULE = Rule(code="PG004", name="inactive-profile", severity=Severity.INFO,

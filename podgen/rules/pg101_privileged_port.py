@@ -46,7 +46,7 @@ also needs its clients' addresses, which a rootless bridge network loses
 """
 from __future__ import annotations
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 from podgen.rules.ports import HostPorts, protocol_port, published_ports
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import os
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 from podgen.rules.ports import HostPorts
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.errors import InputError
 from podgen.rules._base import Rule
 from podgen.rules.pg102_invalid_port_spec import find_port

@@ -32,7 +32,7 @@ services:
 """
 from __future__ import annotations
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 
 DISCARDED = ("Port mappings have been discarded as one of the Host, Container, Pod, and None "

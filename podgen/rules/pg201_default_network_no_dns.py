@@ -35,7 +35,7 @@ own.
 """
 from __future__ import annotations
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.model import Network, NetworkAttachment
 from podgen.rules._base import Rule
 

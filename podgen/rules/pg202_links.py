@@ -27,7 +27,7 @@ service on that network.  Services that share no network need one first.
 """
 from __future__ import annotations
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 from podgen.rules.pg104_ports_ignored import netns_owner
 

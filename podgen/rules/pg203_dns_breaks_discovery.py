@@ -33,7 +33,7 @@ forwards other names to the host's resolvers) or target Podman 4.4.3 or newer.
 """
 from __future__ import annotations
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 
 DNS_KEYS = ("dns", "dns_search", "dns_opt")

@@ -48,7 +48,7 @@ rootful.
 """
 from __future__ import annotations
 
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 from podgen.rules.pg304_static_ip_outside_subnet import parse_ip
 

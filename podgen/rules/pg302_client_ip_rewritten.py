@@ -78,7 +78,7 @@ from __future__ import annotations
 
 import re
 
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 from podgen.rules.ports import protocol_port
 

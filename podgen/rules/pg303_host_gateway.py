@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 
 HOST_DOCKER = r"(?<![\w.-])host\.docker\.internal(?![\w-])"

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 
 FIELDS = (("ipv4_address", 4), ("ipv6_address", 6))

@@ -60,7 +60,7 @@ only made sense on the LAN.  Podman then picks a free private subnet.
 """
 from __future__ import annotations
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 
 DRIVERS = ("macvlan", "ipvlan")

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 
 

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import re
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 from podgen.rules._shellcmd import runs
 

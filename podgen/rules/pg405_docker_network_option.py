@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 
 MTU = "com.docker.network.driver.mtu"

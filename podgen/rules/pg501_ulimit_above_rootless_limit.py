@@ -64,7 +64,7 @@ memlock = 67108864
 """
 from __future__ import annotations
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.rules._base import Rule
 
 # compose name -> (resource name, systemd key, number in runc's error)

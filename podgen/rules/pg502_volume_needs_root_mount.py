@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import re
 
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 NETWORK_TYPES = {"nfs": "nfs", "nfs4": "nfs4", "cifs": "cifs", "smb": "cifs", "smb3": "smb3"}

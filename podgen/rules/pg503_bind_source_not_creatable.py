@@ -59,7 +59,7 @@ import posixpath
 import re
 import shlex
 
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.model import runtime_dir_path
 from podgen.rules import hostfs
 from podgen.rules._base import Rule

@@ -51,7 +51,7 @@ from __future__ import annotations
 import shlex
 import stat
 
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.model import runtime_dir_path
 from podgen.rules import hostfs
 from podgen.rules._base import Rule

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import posixpath
 
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 

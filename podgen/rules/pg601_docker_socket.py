@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import posixpath
 
-from podgen.diagnostics import Change, Fix, Severity, SourceEdit
+from podgen.report.diagnostics import Change, Fix, Severity, SourceEdit
 from podgen.model import RUNTIME_DIR
 from podgen.rules._base import Rule
 

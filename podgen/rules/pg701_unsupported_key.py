@@ -20,7 +20,7 @@ services:
 Remove the key, or replace it with what Podman offers (the message says
 what).  Use `--ignore PG701` to accept the loss knowingly.
 """
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 RULE = Rule(code="PG701", name="unsupported-key", severity=Severity.WARNING,

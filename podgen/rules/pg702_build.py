@@ -17,7 +17,7 @@ Build the image once (`podman build -t localhost/<project>-<service>:latest
 ./app`, the command is in the message) or give the service an `image:` from a
 registry.
 """
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 RULE = Rule(code="PG702", name="image-build", severity=Severity.INFO,

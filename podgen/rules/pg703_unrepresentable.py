@@ -27,7 +27,7 @@ project deployed with the script says so with `lint --for script` or
 Change the value, or generate a shell script instead (`--format script`),
 which can pass any value unchanged.
 """
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 RULE = Rule(code="PG703", name="unrepresentable-value", severity=Severity.ERROR,

@@ -18,7 +18,7 @@ services:
 Set the variable when running podgen, give it a value in the file, or load
 it from an `env_file`.
 """
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 RULE = Rule(code="PG704", name="unset-environment", severity=Severity.WARNING,

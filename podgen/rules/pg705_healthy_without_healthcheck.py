@@ -25,7 +25,7 @@ Add a `healthcheck:` with a `test:` to the dependency (the image's
 `HEALTHCHECK` command, from `podman image inspect`), or use
 `condition: service_started`.
 """
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 RULE = Rule(code="PG705", name="healthy-without-healthcheck", severity=Severity.WARNING,

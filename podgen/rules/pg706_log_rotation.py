@@ -43,7 +43,7 @@ journald.conf.  To keep a size-capped log file instead, set
 `driver: k8s-file` (Podman's json-file) with `max-size`.  Remove the
 `logging:` options, or `--ignore PG706`, to silence the note.
 """
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.rules._base import Rule
 
 RULE = Rule(code="PG706", name="log-rotation", severity=Severity.INFO,

@@ -13,7 +13,7 @@ import pytest
 from cli_run import assert_clean_failure, run_podgen
 from helpers import convert_text, lint_diags, lint_text, unit, write
 from netrules_util import assert_quadlet_accepts, doc_example
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.errors import InputError, InputErrors
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from helpers import convert_text, keys, lint_diags, lint_text, unit
 from netrules_util import fix_twice
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from realpodman import run_quadlet
 
 CUSTOM_DNS = """\

@@ -5,7 +5,7 @@ import pytest
 
 from helpers import convert_text, keys, lint_diags, lint_text, unit
 from netrules_util import assert_quadlet_accepts, convert_example, doc_example, doc_sections_ok
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 
 STATIC = """\
 name: demo

@@ -122,7 +122,7 @@ def test_without_unsafe_fixes_convert_keeps_macvlan_and_reports_it(tmp_path):
     assert not [c for c in result.changes if c.code == "PG401"]
     (diag,) = [d for d in result.diagnostics if d.code == "PG401"]
     assert diag.applied is False and diag.fix.safe is False
-    from podgen.formatters import text
+    from podgen.report.formatters import text
     shown = text([diag], unsafe_fixes=False)
     assert "  fix: make 'lan' a bridge network (unsafe fix, not applied: run with --unsafe-fixes)" in shown
     assert "todo" not in unit(result, "home-ha.container")

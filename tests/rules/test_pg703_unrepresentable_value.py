@@ -15,7 +15,7 @@ import pytest
 from cli_run import run_podgen
 from helpers import convert_text, keys, unit, write
 from netrules_util import assert_quadlet_accepts, doc_example
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from podgen.errors import InputError
 from realpodman import split_dryrun
 

@@ -5,7 +5,7 @@ import pytest
 
 from helpers import convert_text, keys, unit
 from netrules_util import assert_quadlet_accepts, doc_example
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 from realpodman import exec_start_line, option_values, split_dryrun
 
 PASS_THROUGH = """\

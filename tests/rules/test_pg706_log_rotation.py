@@ -10,7 +10,7 @@ import pytest
 
 from helpers import convert_text, keys, unit
 from netrules_util import assert_quadlet_accepts, doc_example
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 
 
 def service(logging: str) -> str:

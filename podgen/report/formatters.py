@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 
-from podgen.diagnostics import Severity
+from podgen.report.diagnostics import Severity
 
 FORMATS = ("text", "json", "sarif", "github")
 # the keys of one --format json finding, in output order, with the value used when absent

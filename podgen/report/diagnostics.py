@@ -1,6 +1,6 @@
 """Diagnostics are data: a code, a severity, a message, a place, and maybe a fix.
 
-Formatters (``podgen.formatters``) turn them into text, JSON, SARIF or GitHub
+Formatters (``podgen.report.formatters``) turn them into text, JSON, SARIF or GitHub
 annotations; the CLI turns them into an exit status.
 """
 from __future__ import annotations
