@@ -113,7 +113,7 @@ def lowering_findings(project, diags: list, opts: Options) -> list:
     units are built too, without rendering them, for what only a unit cannot
     carry (PG703: U+0080, bytes that are not UTF-8, a quote Quadlet strips ...).
     """
-    from podgen.emit.spec import LoweringError, lower
+    from podgen.targets.podman.spec import LoweringError, lower
     from podgen.rules import RULES
     fixed, _changes = rewrite(project, diags, copy=False, unsafe=opts.unsafe_fixes, mark=False)
     found: list = []
@@ -125,7 +125,7 @@ def lowering_findings(project, diags: list, opts: Options) -> list:
                                 notes=(exc.hint,) if exc.hint else ()))
         return found
     if opts.output_format == "quadlet" and opts.target.at_least(4, 4):
-        from podgen.emit.quadlet import QuadletEmitter
+        from podgen.targets.podman.quadlet import QuadletEmitter
         QuadletEmitter(spec, fixed, opts.target, []).emit()     # adds its findings to spec.diagnostics
     return found
 
@@ -158,9 +158,9 @@ def unsafe_skipped(diags: list) -> list:
 
 def convert(opts: Options, *, output_format: str = "quadlet", header_command: str | None = None,
             output_dir: str | None = None) -> ConvertResult:
-    from podgen.emit.render import render_script, render_unit
-    from podgen.emit.spec import LoweringError, lower
-    from podgen.emit.units import GeneratedFile
+    from podgen.targets.podman.render import render_script, render_unit
+    from podgen.targets.podman.spec import LoweringError, lower
+    from podgen.targets.podman.units import GeneratedFile
 
     if output_format == "quadlet" and not opts.target.at_least(4, 4):
         raise InputError(f"Quadlet needs Podman 4.4 or newer; the target is Podman {opts.target.version}",
@@ -185,11 +185,11 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
     annotate_todo(spec, diags)
     files = []
     if output_format == "quadlet":
-        from podgen.emit.quadlet import QuadletEmitter
+        from podgen.targets.podman.quadlet import QuadletEmitter
         for unit in QuadletEmitter(spec, fixed, opts.target, header).emit():
             files.append(GeneratedFile(unit.filename, render_unit(unit)))
     else:
-        from podgen.emit.script import ScriptModel
+        from podgen.targets.podman.script import ScriptModel
         name = f"{fixed.name}.sh"
         files.append(GeneratedFile(name, render_script(ScriptModel(spec, header), name), 0o777))
     mark_private(files, spec, fixed, loaded.filled, output_format, loaded.sources)

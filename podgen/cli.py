@@ -466,7 +466,7 @@ def config_cmd(file, files, fmt, project_name, profiles, env_files, project_dire
     applied; short syntax becomes long syntax; '$' is written '$$' so the
     output can be loaded again.
     """
-    from podgen.config_output import render_json, render_yaml
+    from podgen.targets.compose.config import render_json, render_yaml
     files = ([file] if file else []) + list(files)     # FILE [-f FILE]..., as for convert
     from podgen.load.project import ProjectOptions, load_project
     loaded = load_project(ProjectOptions(files=list(files), project_name=project_name,

@@ -15,7 +15,7 @@ import pytest
 
 from corpus_util import CORPUS, PARITY_FIELDS, entries, expected, project_fields
 from podgen.api import Options, convert
-from podgen.config_output import config_dict
+from podgen.targets.compose.config import config_dict
 from podgen.errors import PodgenError
 from podgen.load.project import ProjectOptions, load_project
 from podgen.target import Target

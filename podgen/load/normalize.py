@@ -602,7 +602,7 @@ def _mounts(value, pos, kind: str) -> YSeq:
     return out
 
 
-# What convert accepts (podgen.emit.spec.parse_duration): Go durations or plain seconds.
+# What convert accepts (podgen.targets.podman.spec.parse_duration): Go durations or plain seconds.
 _DURATION = re.compile(r"^(?:(?:\d+(?:\.\d+)?)(?:h|ms|m|s|us|µs|ns))+$|^\d+(?:\.\d+)?$")
 _DURATION_KEYS = ("interval", "timeout", "start_period", "start_interval")
 
@@ -619,7 +619,7 @@ def check_duration(value, what: str, pos):
                          hint="durations look like 30s, 1m30s, 500ms or 2h")
 
 
-# What convert accepts (podgen.emit.spec.podman_size): bytes, or a number with k/m/g/t/p[b]
+# What convert accepts (podgen.targets.podman.spec.podman_size): bytes, or a number with k/m/g/t/p[b]
 # (binary units, as Docker's RAMInBytes).
 SIZE_PARTS = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)$", re.IGNORECASE)
 SIZE_FACTORS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4, "p": 1024 ** 5}

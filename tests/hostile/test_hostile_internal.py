@@ -17,7 +17,7 @@ COMPOSE = "services:\n  web:\n    image: nginx\n"
 
 def test_internal_error_is_a_short_report(tmp_path, monkeypatch):
     write(tmp_path / "compose.yaml", COMPOSE)
-    import podgen.emit.quadlet as quadlet
+    import podgen.targets.podman.quadlet as quadlet
 
     def broken(self):
         raise KeyError("a bug")
@@ -32,7 +32,7 @@ def test_internal_error_is_a_short_report(tmp_path, monkeypatch):
 
 def test_internal_error_traceback_on_request(tmp_path, monkeypatch):
     write(tmp_path / "compose.yaml", COMPOSE)
-    import podgen.emit.quadlet as quadlet
+    import podgen.targets.podman.quadlet as quadlet
     monkeypatch.setattr(quadlet.QuadletEmitter, "emit", lambda self: 1 / 0)
     res = cli(["convert", "compose.yaml", "--podman-version", "5.4"], tmp_path, env={"PODGEN_DEBUG": "1"})
     assert res.rc == 3 and "Traceback" in res.err and "ZeroDivisionError" in res.err

@@ -55,7 +55,7 @@ def test_rootless_unit_mounts_the_runtime_dir_socket(tmp_path):
 
 def test_runtime_dir_value_escapes_the_rest():
     # %t is the specifier; everything after it is escaped as usual
-    from podgen.emit.quadlet import runtime_dir_value
+    from podgen.targets.podman.quadlet import runtime_dir_value
     assert runtime_dir_value("$XDG_RUNTIME_DIR/podman/podman.sock:/x%y") == "%t/podman/podman.sock:/x%%y"
 
 

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from podgen.emit import escape
-
+from podgen.targets.podman import escape
 _NEVER = re.compile(r"(?!)")
 # the characters the checks care about, and some ordinary ones
 _ALPHABET = st.sampled_from(list("aZ09_-+=:,./@%$ \t\\\"';#") + ["\n", "\r", "\x00", "\x7f", "\x80",

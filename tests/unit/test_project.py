@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from podgen.config_output import config_dict
+from podgen.targets.compose.config import config_dict
 from podgen.errors import InputError
 from podgen.load.project import ProjectOptions, load_project
 

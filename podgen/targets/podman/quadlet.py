@@ -12,10 +12,10 @@ import json
 import re
 
 from podgen.report.diagnostics import Diagnostic, Severity, Span
-from podgen.emit.escape import (Unrepresentable, Verbatim, line_value, quote_word, single_value,
+from podgen.targets.podman.escape import (Unrepresentable, Verbatim, line_value, quote_word, single_value,
                                 specifier_escape, systemd_escape, word_value)
-from podgen.emit.spec import ContainerSpec, NetworkSpec, ProjectSpec, VolumeSpec
-from podgen.emit.units import UnitFile
+from podgen.targets.podman.spec import ContainerSpec, NetworkSpec, ProjectSpec, VolumeSpec
+from podgen.targets.podman.units import UnitFile
 from podgen.model import RUNTIME_DIR
 
 # ExecStartPre= that creates a missing bind source (the argument after it) and fails with mkdir's
@@ -278,7 +278,7 @@ class QuadletEmitter:
             self.put(q, "Network", opt.value, "line", c.service, opt.span, comments)
             return
         if usable and key == "User" and ":" in (opt.value or ""):
-            from podgen.emit.units import UnitSection
+            from podgen.targets.podman.units import UnitSection
             user, group = opt.value.split(":", 1)
             pair = UnitSection(q.name)      # both or neither: written to q only when both can be
             if self.put(pair, "User", user, "single", c.service, opt.span, comments, fallback=False) and \

@@ -17,7 +17,7 @@ an empty argument in ``Exec=``) is reported, never mangled.
 
 Two things Quadlet 5.4 gets wrong when it re-quotes for step 2, so they are
 refused here (``Exec=`` writes them as a variable instead, see
-``podgen.emit.quadlet.EXEC_WORD_VARS``):
+``podgen.targets.podman.quadlet.EXEC_WORD_VARS``):
 
 * an argument that is exactly ``;`` is written unquoted, and a lone ``;`` in
   ``ExecStart=`` ends the command: the following words would run as a second

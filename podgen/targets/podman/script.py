@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from podgen.emit.escape import shell_quote
-from podgen.emit.spec import ContainerSpec, ProjectSpec
+from podgen.targets.podman.escape import shell_quote
+from podgen.targets.podman.spec import ContainerSpec, ProjectSpec
 from podgen.model import RUNTIME_DIR
 
 HASH_LABEL = "io.podgen.config-hash"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from podgen.emit.escape import comment
+from podgen.targets.podman.escape import comment
 
 _env = None
 _unit_template = None
@@ -14,7 +14,8 @@ _unit_template = None
 
 def templates_dir() -> str:
     """``podgen/templates`` in an installed wheel, ``templates/`` in a source checkout."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # podgen/targets/podman/render.py -> podgen/
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     packaged = os.path.join(here, "templates")
     if os.path.isdir(packaged):
         return packaged
@@ -48,7 +49,7 @@ def render_unit(unit) -> str:
 
 
 def render_script(model, filename: str) -> str:
-    from podgen.emit.script import HASH_LABEL
+    from podgen.targets.podman.script import HASH_LABEL
     return environment().get_template("script.sh.j2").render(
         header=model.header, networks=model.networks, volumes=model.volumes, secrets=model.secrets,
         containers=model.containers, filename=filename, hash_label=HASH_LABEL)
