@@ -106,6 +106,22 @@ def lint(opts: Options) -> LintResult:
     return LintResult(finalize(diags, opts, loaded.sources), project, loaded)
 
 
+def fix_file(opts: Options, path: str):
+    """``podgen fix``: lint, then apply the findings' source edits to the compose file *path*.
+
+    Returns a ``podgen.rewrite.source.FixResult`` (the new text, what was fixed and what not);
+    writing it is the caller's business (``podgen.output.write_atomic``).
+    """
+    from podgen.rewrite.source import fix_text
+    result = lint(opts)
+    abspath = os.path.abspath(path)
+    text = result.loaded.sources.get(abspath)
+    if text is None:
+        with open(abspath, encoding="utf-8") as fh:
+            text = fh.read()
+    return fix_text(result.diagnostics, text, path, opts.unsafe_fixes)
+
+
 def lowering_findings(project, diags: list, opts: Options) -> list:
     """The convert-stage findings (PG7xx) for *project*, which is repaired in place.
 
@@ -113,9 +129,10 @@ def lowering_findings(project, diags: list, opts: Options) -> list:
     units are built too, without rendering them, for what only a unit cannot
     carry (PG703: U+0080, bytes that are not UTF-8, a quote Quadlet strips ...).
     """
-    from podgen.targets.podman.spec import LoweringError, lower
+    from podgen.rewrite.apply import apply_fixes
     from podgen.rules import RULES
-    fixed, _changes = rewrite(project, diags, copy=False, unsafe=opts.unsafe_fixes, mark=False)
+    from podgen.targets.podman.spec import LoweringError, lower
+    fixed, _changes = apply_fixes(project, diags, copy=False, unsafe=opts.unsafe_fixes, mark=False)
     found: list = []
     try:
         spec = lower(fixed, opts.target, found)
@@ -130,34 +147,9 @@ def lowering_findings(project, diags: list, opts: Options) -> list:
     return found
 
 
-def rewrite(project, diags: list, *, copy: bool = True, unsafe: bool = False, mark: bool = True):
-    """Apply every automatic fix to a copy of the project (or, ``copy=False``, to the project
-    itself); return it and the changes.
-
-    Unsafe fixes (``Fix.safe`` False: they change how a service is reached) are applied only
-    with *unsafe*.  With *mark* each diagnostic whose fix made a change is marked ``applied``.
-    """
-    fixed = project.clone() if copy else project
-    changes = []
-    # in rule order, not file order: a fix may build on an earlier rule's (PG202 adds a link
-    # alias on the project network that PG201 has just put both services on)
-    for d in sorted(diags, key=lambda d: d.code):
-        if d.fix is not None and d.fix.apply is not None and (d.fix.safe or unsafe):
-            made = d.fix.apply(fixed) or []
-            changes.extend(made)
-            if made and mark:
-                d.applied = True
-    return fixed, changes
-
-
-def unsafe_skipped(diags: list) -> list:
-    """The findings whose (unsafe) automatic fix was not applied."""
-    return [d for d in diags if d.fix is not None and d.fix.apply is not None and not d.fix.safe
-            and not d.applied]
-
-
 def convert(opts: Options, *, output_format: str = "quadlet", header_command: str | None = None,
             output_dir: str | None = None) -> ConvertResult:
+    from podgen.rewrite.apply import apply_fixes
     from podgen.targets.podman.render import render_script, render_unit
     from podgen.targets.podman.spec import LoweringError, lower
     from podgen.targets.podman.units import GeneratedFile
@@ -172,7 +164,7 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
     # then the unfixed model go, which keeps the peak memory of a 10,000-service convert low.
     loaded.config = None
     # nothing reads the unfixed model after this: repair it in place rather than copy it
-    fixed, changes = rewrite(project, diags, copy=False, unsafe=opts.unsafe_fixes)
+    fixed, changes = apply_fixes(project, diags, copy=False, unsafe=opts.unsafe_fixes)
     del project
     header = file_header(loaded, header_command, opts, output_format, output_dir)
     emit_diags: list = []

@@ -262,7 +262,7 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
 
 def _unsafe_report(diags: list) -> None:
     """What applied unsafe fixes leave to the user, and how many were not applied."""
-    from podgen.api import unsafe_skipped
+    from podgen.rewrite.apply import unsafe_skipped
     for d in diags:
         if d.applied and d.fix is not None:
             for _service, note in d.fix.todo:
@@ -502,7 +502,7 @@ def fix(file, diff, output, fail_on, unsafe_fixes, podman_version, rootful, unpr
     """
     from podgen.config import load_config
     from podgen.report.diagnostics import Severity
-    from podgen.fixer import fix_file
+    from podgen.api import fix_file
     config = load_config(os.getcwd())
     target = _target(podman_version, rootful, unprivileged_port_start, config)
     threshold = Severity.parse(fail_on or config.get("fail-on", "warning"))
@@ -524,7 +524,7 @@ def fix(file, diff, output, fail_on, unsafe_fixes, podman_version, rootful, unpr
         click.echo("podgen: nothing to fix" if not left else "podgen: nothing podgen can fix", err=True)
     if result.changed or (output and os.path.abspath(output) != os.path.abspath(file)):
         dest = output or file
-        from podgen.fixer import write_atomic
+        from podgen.output import write_atomic
         write_atomic(dest, result.text, like=file)
         click.echo(f"podgen: wrote {dest}", err=True)
     if left:

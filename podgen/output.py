@@ -288,3 +288,35 @@ def stale_files(files: list, outdir: str, project: str | None = None) -> list:
                     and (project is None or _project_of(path) == project):
                 out.append(entry)
     return sorted(out)
+
+
+def write_atomic(path: str, text: str, like: str | None = None):
+    """Replace *path* with *text* atomically.  The file keeps its mode; a new file gets the mode of
+    *like* (the compose file it was fixed from), else 0666 less the umask (mkstemp's 0600 would
+    otherwise stay)."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    import tempfile
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".podgen-", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        for source in (path, like):
+            try:
+                os.chmod(tmp, os.stat(source).st_mode & 0o7777)
+                break
+            except (OSError, TypeError):
+                continue
+        else:
+            umask = os.umask(0o022)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None

@@ -20,8 +20,9 @@ from ruamel.yaml import YAML
 from cli_run import ROOT, run_podgen
 from helpers import lint_diags, options, write
 from podgen.errors import OutputError
-from podgen.fixer import fix_file, write_atomic
-from podgen.fixlayout import detect_indent, preserve
+from podgen.api import fix_file
+from podgen.output import write_atomic
+from podgen.rewrite.layout import detect_indent, preserve
 
 
 def fixed(tmp_path: Path, text: str, name: str = "compose.yaml", **kw):

@@ -61,7 +61,7 @@ _NOWHERE = Span("", 0, 0)
 class SourceEdit:
     """An edit of the compose file, addressed by the position of a YAML node.
 
-    ``op`` names what to do with the node at ``span`` (see ``podgen.fixer``):
+    ``op`` names what to do with the node at ``span`` (see ``podgen.rewrite.edits``):
     ``port_published`` (value: new host port), ``replace`` (value: new scalar),
     ``remove_item``, ``set_key`` (key, value), ``remove_key`` (key).
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from helpers import convert_text, lint_text, options, write
-from podgen.fixer import fix_file
+from podgen.api import fix_file
 from podgen.rules import RULES
 from realpodman import run_quadlet
 

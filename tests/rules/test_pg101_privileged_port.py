@@ -5,7 +5,7 @@ import pytest
 
 from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
 from netrules_util import assert_quadlet_accepts
-from podgen.fixer import fix_file
+from podgen.api import fix_file
 from realpodman import exec_start_line, split_dryrun
 
 PORTS = """\

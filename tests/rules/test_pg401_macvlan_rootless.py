@@ -6,7 +6,7 @@ import pytest
 from helpers import convert_text, keys, lint_diags, lint_text, options, unit, write
 from netrules_util import (assert_quadlet_accepts, convert_example, doc_example, doc_sections_ok, fix_twice,
                            relint)
-from podgen.fixer import fix_file
+from podgen.api import fix_file
 
 MACVLAN = """\
 name: home

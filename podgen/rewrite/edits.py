@@ -1,65 +1,14 @@
-"""``podgen fix``: apply the rules' source edits to the compose file itself.
+"""The edits ``podgen fix`` makes in the ruamel.yaml round-trip tree of a compose file.
 
-The file is edited through ruamel.yaml's round-trip loader, so comments, key
-order, quoting and layout survive.  Edits address YAML nodes by the position
-the diagnostics carry (file:line:col), which stays right however the project
-was merged or normalised.  A value that uses ``${VAR}`` is never rewritten
-(it would lose the variable); that is reported instead.  The exceptions replace
-a part the rule names exactly: ``replace_text`` substitutes matching text only,
-``bind_source`` replaces a mount's whole source.
+A ``SourceEdit`` (``podgen.report.diagnostics``) names an operation and the
+position of the node it changes.  ``find_node``/``find_key`` locate that node
+by its 1-based line:col; ``OPS`` (``op(parent, key, edit)``) and ``ROOT_OPS``
+(``op(root, edit)``, for ops that find their own nodes) make the change and
+return a problem (a message) or None.  Scalars keep their quoting style.
 """
 from __future__ import annotations
 
-import difflib
-import io
-import os
 import re
-from dataclasses import dataclass, field
-
-from podgen.errors import OutputError
-
-
-@dataclass
-class FixResult:
-    text: str
-    original: str
-    messages: list = field(default_factory=list)
-    unfixed: list = field(default_factory=list)     # findings still there after the fix (Diagnostic)
-
-    @property
-    def changed(self) -> bool:
-        return self.text != self.original
-
-    @property
-    def diff(self) -> str:
-        if not self.changed:
-            return ""
-        # the path as given (normalised), so that `git apply` / `patch -p1` run from the same directory
-        # find a file in a subdirectory
-        shown = os.path.normpath(self.path).lstrip("/") if self.path else "compose.yaml"
-        return "".join(difflib.unified_diff(self.original.splitlines(True), self.text.splitlines(True),
-                                            "a/" + shown, "b/" + shown))
-
-    path: str = ""
-
-
-def _yaml():
-    from ruamel.yaml import YAML
-    y = YAML(typ="rt")
-    y.preserve_quotes = True
-    y.width = 4096
-    y.indent(mapping=2, sequence=4, offset=2)
-    return y
-
-
-def _detect_indent(text: str):
-    """Keep the file's own sequence indentation style ("- " under or beside the key)."""
-    m = re.search(r"^( *)[A-Za-z_][\w.-]*:\s*\n( *)- ", text, re.M)
-    if m:
-        key_indent, dash_indent = len(m.group(1)), len(m.group(2))
-        offset = dash_indent - key_indent
-        return offset
-    return None
 
 
 def find_node(root, line: int, col: int):
@@ -130,6 +79,7 @@ def _holder(root, child):
             if isinstance(value, (CommentedMap, CommentedSeq)):
                 stack.append(value)
     return None, None
+
 
 
 def _same_style(old, new_text: str):
@@ -539,156 +489,3 @@ OPS = {"port_published": _op_port_published, "replace": _op_replace, "remove_ite
 # Ops that find their own nodes from the document root: op(root, edit).
 ROOT_OPS = {"drop_item": _op_drop_item, "move_item": _op_move_item, "rename_entry": _op_rename_entry,
             "drop_kv": _op_drop_kv, "drop_entry": _op_drop_entry, "clear_entry": _op_clear_entry}
-# An op written "key:NAME" addresses the mapping entry whose *key* is at the edit's span
-# (a service or network by its name), instead of the value there.
-KEY_PREFIX = "key:"
-
-
-def _combine_port_edits(edits):
-    """Several port_published edits of one item (a range the model expanded port by port)
-    become one edit whose value is the tuple of new ports; -> (edits, {id(combined): originals})."""
-    from podgen.report.diagnostics import SourceEdit
-    by_place: dict = {}
-    for e in edits:
-        if e.op == "port_published":
-            by_place.setdefault((e.span.file, e.span.line, e.span.col), []).append(e)
-    out, members = [], {}
-    for e in edits:
-        group = by_place.get((e.span.file, e.span.line, e.span.col)) if e.op == "port_published" else None
-        if group and len(group) > 1:
-            if e is group[0]:
-                values = tuple(sorted({int(x.value) for x in group}))
-                combined = SourceEdit(e.span, e.op, values, e.key)
-                out.append(combined)
-                members[id(combined)] = group
-            continue
-        out.append(e)
-    return out, members
-
-
-def apply_edits(text: str, path: str, edits, failed: dict | None = None) -> tuple[str, list]:
-    """The text with *edits* applied, and the problems met (one message each).
-
-    *failed*, if given, receives ``id(edit) -> problem`` for each edit that
-    could not be made.  The file's layout is kept outside the edited lines
-    (``podgen.fixlayout``).
-    """
-    from podgen import fixlayout
-    indent = fixlayout.detect_indent(text)
-    y = fixlayout._rt_yaml(indent)
-    root = y.load(text)
-    messages = []
-    failed = {} if failed is None else failed
-    edits, members = _combine_port_edits(edits)
-    # later positions first, so removing list items does not shift the ones still to do
-    for edit in sorted(edits, key=lambda e: (e.span.line, e.span.col), reverse=True):
-        if edit.op in ROOT_OPS:
-            problem = ROOT_OPS[edit.op](root, edit)
-            if problem:
-                messages.append(f"{path}: {problem}")
-                failed[id(edit)] = problem
-            continue
-        name = edit.op
-        locate = find_node
-        if name.startswith(KEY_PREFIX):
-            name, locate = name[len(KEY_PREFIX):], find_key
-        parent, key = locate(root, edit.span.line, edit.span.col)
-        if parent is None:
-            messages.append(f"{path}:{edit.span.line}:{edit.span.col}: could not locate the value to fix")
-            failed[id(edit)] = "could not locate the value to fix"
-            continue
-        op = OPS.get(name)
-        problem = op(parent, key, edit) if op else f"unknown edit {edit.op}"
-        if problem:
-            messages.append(f"{path}: {problem}")
-            failed[id(edit)] = problem
-    for combined, originals in members.items():
-        if combined in failed:
-            for e in originals:
-                failed[id(e)] = failed[combined]
-    if all(id(e) in failed for e in edits):
-        return text, messages
-    out = io.StringIO()
-    y.dump(root, out)
-    return fixlayout.preserve(text, root, out.getvalue(), indent), messages
-
-
-def fix_file(opts, path: str) -> FixResult:
-    from podgen import api
-    result = api.lint(opts)
-    abspath = os.path.abspath(path)
-    text = result.loaded.sources.get(abspath)
-    if text is None:
-        with open(abspath, encoding="utf-8") as fh:
-            text = fh.read()
-    edits = []
-    wanted = []        # (diagnostic, its edits in this file)
-    messages = []
-    unfixed = []
-    for d in result.diagnostics:
-        if d.fix is None or not d.fix.source_edits:
-            unfixed.append(d)
-            continue
-        if not d.fix.safe and not opts.unsafe_fixes:
-            # it changes how a service is reached: only with the user's consent
-            unfixed.append(d)
-            messages.append(f"not fixed: {d.span.line}:{d.span.col}: {d.code} {d.fix.title} "
-                            "(unsafe fix, not applied: run with --unsafe-fixes)")
-            continue
-        mine = [e for e in d.fix.source_edits if os.path.abspath(e.span.file) == abspath]
-        if mine:
-            edits.extend(mine)
-            wanted.append((d, mine))
-        else:
-            unfixed.append(d)
-            messages.append(f"not fixed: {d.code} at {d.span} is in another file")
-    if not edits:
-        res = FixResult(text, text, messages, unfixed)
-        res.path = path
-        return res
-    failed: dict = {}
-    new_text, problems = apply_edits(text, path, edits, failed)
-    for d, mine in wanted:
-        why = [failed[id(e)] for e in mine if id(e) in failed]
-        if why:
-            unfixed.append(d)
-            messages.append(f"not fixed: {d.span.line}:{d.span.col}: {d.code} {d.fix.title}: {why[0]}")
-        else:
-            messages.append(f"fixed: {d.span.line}:{d.span.col}: {d.code} {d.fix.title}"
-                            + ("" if d.fix.safe else " (unsafe fix)"))
-            messages.extend(f"  todo: {note}" for _service, note in d.fix.todo)
-    res = FixResult(new_text, text, messages, unfixed)
-    res.path = path
-    return res
-
-
-def write_atomic(path: str, text: str, like: str | None = None):
-    """Replace *path* with *text* atomically.  The file keeps its mode; a new file gets the mode of
-    *like* (the compose file it was fixed from), else 0666 less the umask (mkstemp's 0600 would
-    otherwise stay)."""
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    import tempfile
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".podgen-", dir=directory)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        for source in (path, like):
-            try:
-                os.chmod(tmp, os.stat(source).st_mode & 0o7777)
-                break
-            except (OSError, TypeError):
-                continue
-        else:
-            umask = os.umask(0o022)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
