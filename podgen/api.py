@@ -59,7 +59,7 @@ class ConvertResult:
 
 
 def load(opts: Options):
-    from podgen.model import build_project
+    from podgen.model.build import build_project
     loaded = load_project(opts.project_options())
     return loaded, build_project(loaded)
 
