@@ -131,7 +131,8 @@ def lowering_findings(project, diags: list, opts: Options) -> list:
     """
     from podgen.rewrite.apply import apply_fixes
     from podgen.rules import RULES
-    from podgen.targets.podman.spec import LoweringError, lower
+    from podgen.targets.podman.lowering import lower
+    from podgen.targets.podman.spec import LoweringError
     fixed, _changes = apply_fixes(project, diags, copy=False, unsafe=opts.unsafe_fixes, mark=False)
     found: list = []
     try:
@@ -151,7 +152,8 @@ def convert(opts: Options, *, output_format: str = "quadlet", header_command: st
             output_dir: str | None = None) -> ConvertResult:
     from podgen.rewrite.apply import apply_fixes
     from podgen.targets.podman.render import render_script, render_unit
-    from podgen.targets.podman.spec import LoweringError, lower
+    from podgen.targets.podman.lowering import lower
+    from podgen.targets.podman.spec import LoweringError
     from podgen.targets.podman.units import GeneratedFile
 
     if output_format == "quadlet" and not opts.target.at_least(4, 4):
