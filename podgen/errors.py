@@ -84,3 +84,13 @@ class UsageError(PodgenError):
         if self.hint:
             out += f"\n  help: {self.hint}"
         return out
+
+
+def did_you_mean(name: str, choices) -> str | None:
+    """A hint for a name that is not among *choices*: the closest one, else the first few."""
+    import difflib
+    close = difflib.get_close_matches(name, list(choices), 1, 0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    names = ", ".join(list(choices)[:10])
+    return f"defined: {names}" if names else None
