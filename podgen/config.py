@@ -271,7 +271,7 @@ def _schema(prefix: tuple) -> dict:
 
 
 def _validate(table: dict, path: str, prefix: tuple = (), text: str = ""):
-    from podgen.load.schema import Validator
+    from podgen.load.validator import Validator
     positions = key_positions(text) if text else {}
     document = table
     for part in reversed(prefix):

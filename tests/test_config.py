@@ -256,7 +256,7 @@ def test_every_command_refuses_a_bad_configuration(tmp_path, command):
 
 def test_config_schema_is_valid_draft7_and_agrees_with_podgen():
     jsonschema.Draft7Validator.check_schema(CONFIG_SCHEMA)
-    from podgen.load.schema import Validator
+    from podgen.load.validator import Validator
     ours = Validator(CONFIG_SCHEMA)
     theirs = jsonschema.Draft7Validator(CONFIG_SCHEMA)
     samples = [

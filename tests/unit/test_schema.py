@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpus_util import CORPUS
-from podgen.load.schema import SUPPORTED_KEYWORDS, Validator, compose_schema, compose_schema_path, validate_compose
+from podgen.load.schema import compose_schema, compose_schema_path, validate_compose
+from podgen.load.validator import SUPPORTED_KEYWORDS, Validator
 from podgen.load.yamlload import load_documents, plain
 
 PINNED_SHA256 = "1f91e091f16b2dd50ab8860e02bb391d22df553d91c145eacedb1b6eff9c3f0e"
