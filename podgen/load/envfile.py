@@ -131,7 +131,7 @@ def _expand(value: str, interp: Interpolator, where, idx: int) -> str:
 def read_env_file(path: str, lookup: dict | None = None, *, raw: bool = False,
                   origin=None) -> dict:
     """Read and parse an env file; a missing or unreadable file is a located error."""
-    from podgen.load.yamlload import MAX_BYTES, decode_bytes
+    from podgen.load.yamlload import decode_bytes, MAX_BYTES
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)   # decode_bytes refuses anything longer

@@ -15,7 +15,8 @@ from podgen.errors import InputError, did_you_mean
 from podgen.load.envfile import parse_env_text, read_env_file
 from podgen.load.interpolate import Interpolator
 from podgen.load.merge import merge_documents, merge_maps
-from podgen.load.normalize import new_map, put, resolve_path
+from podgen.load.shortforms import resolve_path
+from podgen.load.yamlload import new_map, put
 from podgen.load.yamlload import YMap
 
 MAX_EXTENDS_DEPTH = 32

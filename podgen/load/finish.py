@@ -16,7 +16,10 @@ import re
 from podgen.errors import InputError, did_you_mean
 from podgen.load.envfile import read_env_file
 from podgen.load.merge import merge_maps
-from podgen.load.normalize import MAX_PORT_MAPPINGS, new_map, put, scalar_text, size_bytes, too_many_ports
+from podgen.load.normalize import size_bytes
+from podgen.load.scalars import scalar_text
+from podgen.load.shortforms import MAX_PORT_MAPPINGS, too_many_ports
+from podgen.load.yamlload import new_map, put
 from podgen.load.yamlload import YMap
 from podgen.report.diagnostics import Diagnostic, Severity, Span
 

@@ -21,10 +21,12 @@ from podgen.load.extends import ExtendsAndIncludes
 from podgen.load.finish import finish
 from podgen.load.interpolate import Interpolator, interpolate_tree
 from podgen.load.merge import clear_paths, merge_documents, merge_maps, take_merge_tags
-from podgen.load.normalize import (MAX_PORT_MAPPINGS, new_map, normalize_service, put, resolve_path, scalar_text,
-                                   too_many_ports)
+from podgen.load.normalize import normalize_service
+from podgen.load.scalars import scalar_text
+from podgen.load.shortforms import MAX_PORT_MAPPINGS, resolve_path, too_many_ports
+from podgen.load.yamlload import new_map, put
 from podgen.load.schema import validate_compose
-from podgen.load.yamlload import MAX_BYTES, YMap, YSeq, decode_bytes, load_documents
+from podgen.load.yamlload import decode_bytes, load_documents, MAX_BYTES, YMap, YSeq
 from podgen.report.diagnostics import Diagnostic, Severity, Span
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")

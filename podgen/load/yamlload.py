@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from podgen.errors import InputError
+from podgen.load.scalars import MERGE_TAGS, NUMBER_START, PLAIN_WORDS, resolve_plain, resolve_tagged
 
 # Resource bounds: hostile input fails fast with a clear error instead of eating the machine.
 # A 10,000-service project of ~3 MB is ~250k nodes; a dense one (bench/gen.py 10000) 6.6 MiB, 580k nodes.
@@ -64,108 +65,33 @@ class YSeq(list):
         self.pos = None
 
 
+def new_map(pos) -> YMap:
+    # YMap() without its __init__: one Python call less for each of the ~15 maps per service
+    m = _new_dict(YMap)
+    m.kpos = {}
+    m.vpos = {}
+    m.pos = pos
+    return m
+
+
+def new_seq(pos) -> YSeq:
+    s = _new_list(YSeq)
+    s.ipos = []
+    s.pos = pos
+    return s
+
+
+_new_dict, _new_list = dict.__new__, list.__new__
+
+
+def put(m: YMap, key, value, kpos, vpos=None):
+    m[key] = value
+    m.kpos[key] = kpos
+    m.vpos[key] = vpos if vpos is not None else kpos
+
+
+
 # --- scalar resolution (go-yaml v3 semantics) -------------------------------
-
-_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
-_TRUE = frozenset(("true", "True", "TRUE"))
-_FALSE = frozenset(("false", "False", "FALSE"))
-_INF = {".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
-        "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
-        "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf")}
-_NAN = frozenset((".nan", ".NaN", ".NAN"))
-_FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
-_NUMBER_START = frozenset("0123456789+-.")
-_PLAIN_WORDS = _NULLS | _TRUE | _FALSE   # plain scalars that are not text
-# every character of the numbers, .inf and .nan forms below (0x1F, 0o17, 0b1, 1_000, -1.5e3, .NaN)
-_NUMBER_CHARS = frozenset("0123456789_+-.xXoObBeEaAcCdDfFiInN")
-
-
-def _parse_go_int(text: str):
-    """strconv.ParseInt(text, 0, 64) as go-yaml v3 calls it: 0x, 0o, 0b, 0-octal."""
-    s = text
-    sign = 1
-    if s[:1] in "+-":
-        sign = -1 if s[0] == "-" else 1
-        s = s[1:]
-    if not s:
-        return None
-    base = 10
-    low = s[:2].lower()
-    if low == "0x":
-        base, s = 16, s[2:]
-    elif low == "0o":
-        base, s = 8, s[2:]
-    elif low == "0b":
-        base, s = 2, s[2:]
-    elif len(s) > 1 and s[0] == "0":
-        base, s = 8, s[1:]
-    if not s or not s.isascii() or not s.isalnum():
-        return None
-    try:
-        return sign * int(s, base)
-    except ValueError:
-        return None
-
-
-def resolve_plain(text: str):
-    """Type of an untagged plain scalar, as go-yaml v3 decodes it into `any`."""
-    if text in _NULLS:
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    if text[0] not in _NUMBER_START or not _NUMBER_CHARS.issuperset(text):
-        return text     # e.g. ./data:/data or 10s: no number, infinity or NaN has these characters
-    plain = text.replace("_", "")
-    value = _parse_go_int(plain) if plain else None
-    if value is not None:
-        return value
-    if _FLOAT_RE.match(plain):
-        return float(plain)
-    if text in _INF:
-        return _INF[text]
-    if text in _NAN:
-        return float("nan")
-    return text
-
-
-# Compose's merge tags: `!reset` drops what earlier files (or documents) set at that place,
-# `!override` replaces it instead of merging (compose-go's ResetProcessor)
-MERGE_TAGS = frozenset(("!reset", "!override"))
-
-
-def _resolve_tagged(tag: str, text: str, pos):
-    if tag in ("tag:yaml.org,2002:str", "!"):
-        return text
-    if tag == "tag:yaml.org,2002:int":
-        value = _parse_go_int(text.replace("_", ""))
-        if value is None:
-            raise InputError(f"cannot decode {text!r} as !!int", pos,
-                             hint="write a whole number, or remove the !!int tag")
-        return value
-    if tag == "tag:yaml.org,2002:float":
-        try:
-            return float(text.replace("_", ""))
-        except ValueError:
-            raise InputError(f"cannot decode {text!r} as !!float", pos,
-                             hint="write a number, or remove the !!float tag") from None
-    if tag == "tag:yaml.org,2002:bool":
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise InputError(f"cannot decode {text!r} as !!bool", pos,
-                         hint="write true or false, or remove the !!bool tag")
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
-        return text
-    raise InputError(f"unsupported YAML tag {tag}", pos,
-                     hint="Compose files use plain YAML (and !reset / !override); remove the tag")
-
-
-# --- text handling -----------------------------------------------------------
 
 def decode_bytes(data: bytes, path: str, kind: str = "compose file") -> str:
     """Bytes -> text, refusing binary and non-UTF-8 input with a located error.
@@ -356,6 +282,20 @@ class _SyntaxFailure(Exception):
 
 
 def _compose(text: str, path: str, get_event) -> list:
+    """Compose the event stream of *text* into ``YMap``/``YSeq``/scalars, one list item per document.
+
+    One loop over the events, with the open container's state (its key, its
+    position lists, the merge keys met) in local variables; budget checks,
+    merge keys, tags and duplicate keys are handled inline.
+
+    Profile: this is the hot path of loading.  A 1,000-service convert spends
+    ~16 % of its time composing YAML (a fifth of all instructions is turning
+    libyaml's events into Python objects; cProfile shares and valgrind
+    instruction counts, bench/README.md "What the profiles showed").  Split
+    into a function per event kind it made a Python call per node and a
+    ``__init__`` call per mapping; as one loop it is kept whole, ~200 lines,
+    on purpose.
+    """
     import ruamel.yaml.events as ev
     ScalarEvent, AliasEvent = ev.ScalarEvent, ev.AliasEvent
     MappingStartEvent, MappingEndEvent = ev.MappingStartEvent, ev.MappingEndEvent
@@ -419,7 +359,7 @@ def _compose(text: str, path: str, get_event) -> list:
                 if event.implicit[0] and style in ("", None):
                     # a plain scalar without a tag (the parsers set implicit[0] only then, or for "!");
                     # most are words: only these few can resolve to something else
-                    if not value or value[0] in _NUMBER_START or value in _PLAIN_WORDS:
+                    if not value or value[0] in NUMBER_START or value in PLAIN_WORDS:
                         value = resolve_plain(value) if value else None
                 elif not event.implicit[1]:
                     # quoted (implicit[1]) means untagged too: most non-plain scalars are, and
@@ -430,7 +370,7 @@ def _compose(text: str, path: str, get_event) -> list:
                         if style in ("", None):
                             value = resolve_plain(value) if value else None
                     elif not (tag is None or tag == "!"):
-                        value = _resolve_tagged(tag, value, pos)
+                        value = resolve_tagged(tag, value, pos)
                 if event.anchor:
                     anchors[event.anchor] = value
             elif etype is MappingStartEvent or etype is SequenceStartEvent:

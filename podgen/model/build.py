@@ -7,7 +7,8 @@ only (the Podman target reads those there, or reports them: PG701).
 """
 from __future__ import annotations
 
-from podgen.load.normalize import UNKNOWN_OPTIONS, scalar_text
+from podgen.load.scalars import scalar_text
+from podgen.load.shortforms import UNKNOWN_OPTIONS
 from podgen.load.yamlload import YMap, YSeq
 from podgen.model import (Dependency, FileRef, FileResource, Healthcheck, Mount, Network, NetworkAttachment, Port,
                           Project, Service, Volume, _span, plain)

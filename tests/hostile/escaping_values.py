@@ -8,7 +8,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from hostile_util import yaml_quote
-from podgen.load.normalize import clean_target
+from podgen.load.shortforms import clean_target
 
 # Characters that mean something to YAML, compose, Quadlet, systemd or a shell.
 NASTY = list("%$\"'\\;{}()[]<>|&*?!#~`=:,. \t\n\r-/@^") + [

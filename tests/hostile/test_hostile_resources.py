@@ -18,7 +18,7 @@ from hostile_util import run_measured, write
 
 from podgen.load import yamlload
 from podgen.load.interpolate import MAX_EXPANSION
-from podgen.load.normalize import MAX_PORT_MAPPINGS
+from podgen.load.shortforms import MAX_PORT_MAPPINGS
 
 MIB = 1024 * 1024
 SECONDS = 10             # typically 0.1-2 s; generous for slow CI machines

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from podgen.errors import InputError
-from podgen.load.normalize import parse_port_spec, parse_volume_spec, resolve_path, shell_split
+from podgen.load.normalize import shell_split
+from podgen.load.shortforms import parse_port_spec, parse_volume_spec, resolve_path
 
 P = ("f.yml", 1, 1)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from podgen.errors import InputError
-from podgen.load.yamlload import YMap, load_documents, plain, resolve_plain
+from podgen.load.scalars import resolve_plain
+from podgen.load.yamlload import load_documents, plain, YMap
 
 
 @pytest.mark.parametrize("text,value", [

@@ -17,7 +17,7 @@ import re
 from dataclasses import field
 
 from podgen._record import record
-from podgen.load.normalize import SIZE_PARTS, size_bytes
+from podgen.load.normalize import size_bytes, SIZE_PARTS
 from podgen.report.diagnostics import Span
 
 # The labels Docker Compose puts on containers, kept so tools that group by them work.
