@@ -74,40 +74,47 @@ def parse_env_text(text: str, path: str, lookup: dict | None = None, *, raw: boo
         i += 1
         while i < n and text[i] in " \t":
             i += 1
-        if raw:
-            value = text[i:eol].rstrip("\r")
-            i = eol + 1
-        elif i < n and text[i] == "'":
-            close = text.find("'", i + 1)
-            if close < 0:
-                raise InputError(f"unterminated single-quoted value for {key}", where(i),
-                                 hint="close the quote")
-            value = text[i + 1:close]
-            i = _skip_rest(text, close + 1)
-        elif i < n and text[i] == '"':
-            j = i + 1
-            buf = []
-            while j < n and text[j] != '"':
-                if text[j] == "\\" and j + 1 < n:
-                    buf.append(_ESCAPES.get(text[j + 1], "\\" + text[j + 1]))
-                    j += 2
-                else:
-                    buf.append(text[j])
-                    j += 1
-            if j >= n:
-                raise InputError(f"unterminated double-quoted value for {key}", where(i),
-                                 hint="close the quote")
-            value = _expand("".join(buf), interp, where, i)
-            i = _skip_rest(text, j + 1)
-        else:
-            value = text[i:eol]
-            hash_at = _inline_comment(value)
-            if hash_at >= 0:
-                value = value[:hash_at]
-            value = _expand(value.strip(), interp, where, i)
-            i = eol + 1
+        value, i = _value(text, i, eol, key, raw, interp, where)
         result[key] = value
     return result
+
+
+def _value(text: str, i: int, eol: int, key: str, raw: bool, interp, where) -> tuple:
+    """The value that starts at *i* (quoted, unquoted or raw) and where the next line starts."""
+    n = len(text)
+    if raw:
+        value = text[i:eol].rstrip("\r")
+        i = eol + 1
+    elif i < n and text[i] == "'":
+        close = text.find("'", i + 1)
+        if close < 0:
+            raise InputError(f"unterminated single-quoted value for {key}", where(i),
+                             hint="close the quote")
+        value = text[i + 1:close]
+        i = _skip_rest(text, close + 1)
+    elif i < n and text[i] == '"':
+        j = i + 1
+        buf = []
+        while j < n and text[j] != '"':
+            if text[j] == "\\" and j + 1 < n:
+                buf.append(_ESCAPES.get(text[j + 1], "\\" + text[j + 1]))
+                j += 2
+            else:
+                buf.append(text[j])
+                j += 1
+        if j >= n:
+            raise InputError(f"unterminated double-quoted value for {key}", where(i),
+                             hint="close the quote")
+        value = _expand("".join(buf), interp, where, i)
+        i = _skip_rest(text, j + 1)
+    else:
+        value = text[i:eol]
+        hash_at = _inline_comment(value)
+        if hash_at >= 0:
+            value = value[:hash_at]
+        value = _expand(value.strip(), interp, where, i)
+        i = eol + 1
+    return value, i
 
 
 def _inline_comment(value: str) -> int:

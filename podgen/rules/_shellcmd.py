@@ -32,124 +32,138 @@ _WRAPPERS = {
 
 def shell_commands(script: str, depth: int = 0):
     """The simple commands of *script*, each a list of its words (quotes removed), nested ones too."""
-    out: list = []
-    stack: list = []            # (words, word, kind) of the commands a $(, ` or ( interrupted
-    words: list = []
-    word: list | None = None    # characters of the word being read, None between words
-    redirect = False            # the next word is a redirection target, not an argument
-    backticks = 0
-    i, n = 0, len(script)
+    return _Scanner(script, depth).run()
 
-    def end_word():
-        nonlocal word, redirect
-        if word is not None:
-            if not redirect:
-                words.append("".join(word))
-            redirect = False
-            word = None
 
-    def end_command():
-        nonlocal words
-        end_word()
-        if words:
-            out.append(words)
-        words = []
+class _Scanner:
+    """One pass over a script: the words of the command being read, and the commands a ``$(``,
+    a backtick or a ``(`` interrupted (``stack``)."""
 
-    def open_nested(kind):
-        nonlocal words, word
-        stack.append((words, word, kind))
-        words, word = [], None
+    def __init__(self, script: str, depth: int):
+        self.script = script
+        self.depth = depth
+        self.out: list = []
+        self.stack: list = []           # (words, word, kind) of the commands a $(, ` or ( interrupted
+        self.words: list = []
+        self.word: list | None = None   # characters of the word being read, None between words
+        self.redirect = False           # the next word is a redirection target, not an argument
+        self.backticks = 0
 
-    def close_nested():
-        nonlocal words, word
-        end_command()
-        words, word, kind = stack.pop()
+    def end_word(self):
+        if self.word is not None:
+            if not self.redirect:
+                self.words.append("".join(self.word))
+            self.redirect = False
+            self.word = None
+
+    def end_command(self):
+        self.end_word()
+        if self.words:
+            self.out.append(self.words)
+        self.words = []
+
+    def open_nested(self, kind):
+        self.stack.append((self.words, self.word, kind))
+        self.words, self.word = [], None
+
+    def close_nested(self):
+        self.end_command()
+        self.words, self.word, kind = self.stack.pop()
         if kind == "$":
-            word = word if word is not None else []
-            word.append("$")                  # what $(...) or `...` stood in for
+            self.word = self.word if self.word is not None else []
+            self.word.append("$")                  # what $(...) or `...` stood in for
 
-    while i < n:
-        c = script[i]
-        if c == "\\":
-            if i + 1 < n and script[i + 1] != "\n":
-                word = word if word is not None else []
-                word.append(script[i + 1])
-            i += 2
-            continue
-        if c == "'":
-            j = script.find("'", i + 1)
-            j = n if j < 0 else j
-            word = word if word is not None else []
-            word.append(script[i + 1:j])
-            i = j + 1
-            continue
-        if c == '"':
-            word = word if word is not None else []
-            i += 1
-            while i < n and script[i] != '"':
-                if script[i] == "\\" and i + 1 < n:
-                    word.append(script[i + 1])
-                    i += 2
-                    continue
-                if script.startswith("$(", i) or script[i] == "`":
-                    # a command inside double quotes: read it as its own command, keep this word
-                    close = _matching(script, i)
-                    out.extend(shell_commands(script[i + (2 if script[i] == "$" else 1):close], depth + 1)
-                               if depth < 8 else ())
-                    word.append("$")
-                    i = close + 1
-                    continue
-                word.append(script[i])
+    def chars(self) -> list:
+        """The word being read (started if need be)."""
+        if self.word is None:
+            self.word = []
+        return self.word
+
+    def run(self) -> list:
+        script = self.script
+        i, n = 0, len(script)
+        while i < n:
+            c = script[i]
+            if c == "\\":
+                if i + 1 < n and script[i + 1] != "\n":
+                    self.chars().append(script[i + 1])
+                i += 2
+            elif c == "'":
+                j = script.find("'", i + 1)
+                j = n if j < 0 else j
+                self.chars().append(script[i + 1:j])
+                i = j + 1
+            elif c == '"':
+                i = self.double_quoted(i + 1)
+            elif c == "#" and self.word is None:
+                j = script.find("\n", i)
+                i = n if j < 0 else j
+            elif script.startswith("$(", i):
+                self.open_nested("$")           # the word it is part of (x=$(...)) goes on after it
+                i += 2
+            elif c == "`":
+                if self.backticks and self.stack:
+                    self.backticks -= 1
+                    self.close_nested()
+                else:
+                    self.backticks += 1
+                    self.open_nested("$")
                 i += 1
-            i += 1
-            continue
-        if c == "#" and word is None:
-            j = script.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if script.startswith("$(", i):
-            open_nested("$")           # the word it is part of (x=$(...)) goes on after it
-            i += 2
-            continue
-        if c == "`":
-            if backticks and stack:
-                backticks -= 1
-                close_nested()
             else:
-                backticks += 1
-                open_nested("$")
+                i = self.other(c, i) + 1
+        while self.stack:
+            self.close_nested()
+        self.end_command()
+        return self.out
+
+    def double_quoted(self, i: int) -> int:
+        """Read a double-quoted part from *i* (after the quote); return the index after its end."""
+        script, n = self.script, len(self.script)
+        word = self.chars()
+        while i < n and script[i] != '"':
+            if script[i] == "\\" and i + 1 < n:
+                word.append(script[i + 1])
+                i += 2
+                continue
+            if script.startswith("$(", i) or script[i] == "`":
+                # a command inside double quotes: read it as its own command, keep this word
+                close = _matching(script, i)
+                self.out.extend(shell_commands(script[i + (2 if script[i] == "$" else 1):close], self.depth + 1)
+                                if self.depth < 8 else ())
+                word.append("$")
+                i = close + 1
+                continue
+            word.append(script[i])
             i += 1
-            continue
+        return i + 1
+
+    def other(self, c: str, i: int) -> int:
+        """Blanks, operators, parentheses, redirections and plain characters; the index read last."""
+        script, n = self.script, len(self.script)
         if c in " \t":
-            end_word()
+            self.end_word()
         elif c in ";&|\n":
-            end_command()
+            self.end_command()
         elif c == "(":
-            if word is None and all(w in _LEADING for w in words):
-                open_nested("(")       # a subshell: (cmd)
+            if self.word is None and all(w in _LEADING for w in self.words):
+                self.open_nested("(")       # a subshell: (cmd)
             else:
-                word = word if word is not None else []
-                word.append(c)
+                self.chars().append(c)
         elif c == ")":
-            if stack:
-                close_nested()
+            if self.stack:
+                self.close_nested()
             else:
-                end_command()          # a case pattern, or an unbalanced parenthesis
+                self.end_command()          # a case pattern, or an unbalanced parenthesis
         elif c in "<>":
-            if word is not None and "".join(word).isdigit():
-                word = None            # the fd of 2>&1
-            end_word()
+            if self.word is not None and "".join(self.word).isdigit():
+                self.word = None            # the fd of 2>&1
+            self.end_word()
             while i + 1 < n and script[i + 1] in "<>&|-":
                 i += 1
-            redirect = True
+            self.redirect = True
         else:
-            word = word if word is not None else []
-            word.append(c)
-        i += 1
-    while stack:
-        close_nested()
-    end_command()
-    return out
+            self.chars().append(c)
+        return i
 
 
 def _matching(script: str, i: int) -> int:
