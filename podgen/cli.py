@@ -194,7 +194,6 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
       podgen convert compose.yaml -o units/ --check     # in CI or pre-commit
     """
     from podgen import api
-    from podgen.report import formatters
     from podgen.config import load_config
     files = ([file] if file else []) + list(more_files)
     if check and not outdir:
@@ -212,6 +211,16 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
                              profiles=profiles, env_files=env_files, project_directory=project_directory,
                              unprivileged_port_start=unprivileged_port_start, unsafe_fixes=unsafe_fixes)
     result = api.convert(opts, output_format=output_format, header_command=command, output_dir=outdir)
+    _report_convert(result, quiet, unsafe)
+    if check:
+        _check_output(result, outdir, command, quiet)
+        return
+    _write_output(result, outdir, force, quiet, output_format, fail_on)
+
+
+def _report_convert(result, quiet: bool, unsafe: bool) -> None:
+    """Print the findings and the changes; exit when a value cannot be written (PG703)."""
+    from podgen.report import formatters
     errors = [d for d in result.diagnostics if d.code == "PG703"]
     shown = result.diagnostics if not quiet else errors
     if shown:
@@ -225,16 +234,22 @@ def convert(file, more_files, outdir, output_format, force, check, quiet, fail_o
             where = ch.service or (f"network {ch.network}" if ch.network else "project")
             click.echo(f"changed: {where}: {ch.describe()}", err=True)
         _unsafe_report(result.diagnostics)
-    if check:
-        from podgen.output import stale_files
-        stale = stale_files(result.files, outdir, result.project.name)
-        if stale:
-            click.echo(f"podgen: {outdir} is out of date: {', '.join(stale)}", err=True)
-            click.echo(f"  help: regenerate with: {command} --force", err=True)
-            sys.exit(EXIT_FINDINGS)
-        if not quiet:
-            click.echo(f"podgen: {outdir} is up to date", err=True)
-        return
+
+
+def _check_output(result, outdir: str, command: str, quiet: bool) -> None:
+    """``convert --check``: exit 1 when the files in *outdir* are not what would be written."""
+    from podgen.output import stale_files
+    stale = stale_files(result.files, outdir, result.project.name)
+    if stale:
+        click.echo(f"podgen: {outdir} is out of date: {', '.join(stale)}", err=True)
+        click.echo(f"  help: regenerate with: {command} --force", err=True)
+        sys.exit(EXIT_FINDINGS)
+    if not quiet:
+        click.echo(f"podgen: {outdir} is up to date", err=True)
+
+
+def _write_output(result, outdir, force: bool, quiet: bool, output_format: str, fail_on) -> None:
+    """Print the files (no *outdir*) or write them; exit 1 for findings left at *fail_on* or above."""
     from podgen.report.diagnostics import Severity
     left = [d for d in result.diagnostics if not getattr(d, "applied", False)
             and d.severity >= Severity.parse(fail_on or "error")]
@@ -363,9 +378,9 @@ def lint(files, more_files, fmt, select, ignore, fail_on, quiet, output_format, 
       podgen lint --select PG1 --fail-on error docker-compose.yml
     """
     from podgen import api
-    from podgen.report import formatters
     from podgen.config import load_config
-    from podgen.report.diagnostics import Severity
+    from podgen.report import formatters
+    from podgen.report.diagnostics import Severity, errors_as_diagnostics
     config = load_config(os.getcwd())
     target = _target(podman_version, rootful, unprivileged_port_start, config)
     if fmt is None:
@@ -393,7 +408,7 @@ def lint(files, more_files, fmt, select, ignore, fail_on, quiet, output_format, 
             found = [d for d in found if not d.span.file or d.span.file == os.path.abspath(only)]
         diags.extend(found)
     if errors:
-        diags.extend(_errors_as_diagnostics(errors))
+        diags.extend(errors_as_diagnostics(errors))
     if not quiet:
         out = formatters.render(diags, fmt, show_notes=True)
         if out:
@@ -420,37 +435,6 @@ def _override_base(path: str):
         if os.path.isfile(base) and os.path.abspath(base) != os.path.abspath(path):
             return base
     return None
-
-
-def _errors_as_diagnostics(errors):
-    """(files of the project, error) pairs -> located PG001/PG002 diagnostics.
-
-    An error without a position (a missing file) is put on the file it names,
-    or on the project's first file, so every finding has a path.
-    """
-    from podgen.report.diagnostics import Diagnostic, Severity, Span
-    from podgen.errors import InputError, InputErrors
-    out = []
-    for group, exc in errors:
-        items = exc.errors if isinstance(exc, InputErrors) else [exc]
-        for e in items:
-            message = getattr(e, "message", str(e))
-            if isinstance(e, InputError) and e.pos:
-                span = Span.of(e.pos)
-            else:
-                named = [f for f in group if message.startswith((f"{f}:", f"{os.path.abspath(f)}:",
-                                                                  f"{f} ", f"{os.path.abspath(f)} "))]
-                span = Span(os.path.abspath(named[0] if named else group[0])) if group else Span("")
-                for prefix in (f"{span.file}: ", f"{named[0]}: " if named else None):
-                    if prefix and message.startswith(prefix):
-                        message = message[len(prefix):]
-                        break
-            code = getattr(e, "code", "PG001")
-            hint = getattr(e, "hint", None)
-            notes = tuple(getattr(e, "notes", ())) + ((hint,) if hint else ())
-            out.append(Diagnostic(span, code, Severity.ERROR, message, notes=notes,
-                                  name="schema-violation" if code == "PG002" else "invalid-input"))
-    return out
 
 
 @cli.command("config", context_settings=CONTEXT, epilog=EPILOG)

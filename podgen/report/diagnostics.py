@@ -139,3 +139,35 @@ class Diagnostic:
             out["fix"] = {"title": self.fix.title, "safe": self.fix.safe,
                           "automatic": self.fix.apply is not None}
         return out
+
+
+def errors_as_diagnostics(errors) -> list:
+    """(files of the project, error) pairs -> located PG001/PG002 diagnostics.
+
+    An error without a position (a missing file) is put on the file it names,
+    or on the project's first file, so every finding has a path.
+    """
+    import os
+
+    from podgen.errors import InputError, InputErrors
+    out = []
+    for group, exc in errors:
+        items = exc.errors if isinstance(exc, InputErrors) else [exc]
+        for e in items:
+            message = getattr(e, "message", str(e))
+            if isinstance(e, InputError) and e.pos:
+                span = Span.of(e.pos)
+            else:
+                named = [f for f in group if message.startswith((f"{f}:", f"{os.path.abspath(f)}:",
+                                                                  f"{f} ", f"{os.path.abspath(f)} "))]
+                span = Span(os.path.abspath(named[0] if named else group[0])) if group else Span("")
+                for prefix in (f"{span.file}: ", f"{named[0]}: " if named else None):
+                    if prefix and message.startswith(prefix):
+                        message = message[len(prefix):]
+                        break
+            code = getattr(e, "code", "PG001")
+            hint = getattr(e, "hint", None)
+            notes = tuple(getattr(e, "notes", ())) + ((hint,) if hint else ())
+            out.append(Diagnostic(span, code, Severity.ERROR, message, notes=notes,
+                                  name="schema-violation" if code == "PG002" else "invalid-input"))
+    return out
