@@ -66,40 +66,10 @@ def _unsafe(flag, config) -> bool:
     return bool(config.get("unsafe-fixes", False)) if flag is None else flag
 
 
-MIN_PODMAN = (4, 0, 0)      # the oldest Podman podgen's output runs on
-
-
 def _target(podman_version, rootful, unprivileged_port_start, config=None):
-    from podgen.target import DEFAULT_PODMAN, Target, detect_podman_version, parse_version
-    detected = False
-    cfg = config or {}
-    version_text = podman_version or cfg.get("podman-version")
-    if version_text:
-        try:
-            version = parse_version(str(version_text))
-        except ValueError as exc:
-            raise UsageError(str(exc), hint="e.g. --podman-version 5.4") from None
-    else:
-        version = detect_podman_version()
-        detected = version is not None
-        version = version or DEFAULT_PODMAN
-    if tuple(version) < MIN_PODMAN:
-        # `--network NAME:alias=...`, netavark's DNS and Quadlet all came with 4.x: what podgen
-        # writes would not run on Podman 3
-        shown = ".".join(map(str, version))
-        if detected:    # a developer's old podman must not break the hook: check for the default
-            click.echo(f"podgen: the installed podman is {shown}, older than podgen supports; checking for "
-                       f"Podman {'.'.join(map(str, DEFAULT_PODMAN[:2]))} (choose with --podman-version)", err=True)
-            version, detected = DEFAULT_PODMAN, False
-        else:
-            raise UsageError(f"the target is Podman {shown}; podgen generates for Podman "
-                             f"{MIN_PODMAN[0]}.{MIN_PODMAN[1]} and newer",
-                             hint="upgrade Podman (Debian 12 has 4.3), or generate for another machine "
-                                  "with --podman-version 4.3 (or newer)")
-    port_start = unprivileged_port_start if unprivileged_port_start is not None else \
-        int(cfg.get("unprivileged-port-start", 1024))
-    return Target(podman=version, rootless=not (rootful or cfg.get("rootful", False)),
-                  unprivileged_port_start=port_start, detected=detected)
+    from podgen.target import resolve_target
+    return resolve_target(podman_version, rootful, unprivileged_port_start, config or {},
+                          warn=lambda message: click.echo(message, err=True))
 
 
 def _codes(values) -> tuple:

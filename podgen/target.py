@@ -112,3 +112,42 @@ class Target:
     def network_cmd(self) -> str:
         """Rootless per-container networking: slirp4netns before 5.0, pasta since."""
         return "pasta" if self.at_least(5, 0) else "slirp4netns"
+
+
+MIN_PODMAN = (4, 0, 0)      # the oldest Podman podgen's output runs on
+
+
+def resolve_target(podman_version, rootful, unprivileged_port_start, cfg: dict, warn) -> Target:
+    """The ``Target`` the command line (``--podman-version``, ``--rootful``,
+    ``--unprivileged-port-start``) and the configuration ask for; else the installed Podman
+    (``podman --version``), else ``DEFAULT_PODMAN``.  An installed Podman older than
+    ``MIN_PODMAN`` is passed over (*warn* says so), an older version asked for is a usage error."""
+    from podgen.errors import UsageError
+    detected = False
+    asked = podman_version or cfg.get("podman-version")
+    if asked:
+        try:
+            version = parse_version(str(asked))
+        except ValueError as exc:
+            raise UsageError(str(exc), hint="e.g. --podman-version 5.4") from None
+    else:
+        version = detect_podman_version()
+        detected = version is not None
+        version = version or DEFAULT_PODMAN
+    if tuple(version) < MIN_PODMAN:
+        # `--network NAME:alias=...`, netavark's DNS and Quadlet all came with 4.x: what podgen
+        # writes would not run on Podman 3
+        shown = ".".join(map(str, version))
+        if detected:    # a developer's old podman must not break the hook: check for the default
+            warn(f"podgen: the installed podman is {shown}, older than podgen supports; checking for "
+                 f"Podman {'.'.join(map(str, DEFAULT_PODMAN[:2]))} (choose with --podman-version)")
+            version, detected = DEFAULT_PODMAN, False
+        else:
+            raise UsageError(f"the target is Podman {shown}; podgen generates for Podman "
+                             f"{MIN_PODMAN[0]}.{MIN_PODMAN[1]} and newer",
+                             hint="upgrade Podman (Debian 12 has 4.3), or generate for another machine "
+                                  "with --podman-version 4.3 (or newer)")
+    port_start = unprivileged_port_start if unprivileged_port_start is not None else \
+        int(cfg.get("unprivileged-port-start", 1024))
+    return Target(podman=version, rootless=not (rootful or cfg.get("rootful", False)),
+                  unprivileged_port_start=port_start, detected=detected)
