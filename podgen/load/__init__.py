@@ -2,10 +2,12 @@
 
 ``load_project(ProjectOptions)`` (``project.py``) finds the files (``-f``,
 ``COMPOSE_FILE`` or discovery), reads ``.env``/``--env-file``, and for each
-file: YAML with positions (``yamlload.py``) -> interpolation
-(``interpolate.py``, ``envfile.py``) -> schema validation (``schema.py``) ->
-short to long syntax (``normalize.py``) -> ``extends`` and ``include`` ->
-merge (``merge.py``) -> profiles, names, ``env_file``, references.
+file: YAML with positions and limits (``yamlload.py``; scalars as go-yaml
+reads them: ``scalars.py``) -> interpolation (``interpolate.py``,
+``envfile.py``) -> schema validation (``schema.py`` with ``validator.py`` and
+``hints.py``) -> short to long syntax (``normalize.py``, ``shortforms.py``) ->
+``extends`` and ``include`` (``extends.py``) -> merge (``merge.py``) ->
+profiles, names, ``env_file``, references (``finish.py``).
 
 Out: ``LoadedProject`` -- the ``docker compose config`` shape as ``YMap``/``YSeq``
 (dicts and lists that know ``file:line:col``), the sources, the environment

@@ -12,7 +12,8 @@
     command, environment, labels, user ...), ``networking.py`` (ports,
     networks, DNS, hosts), ``storage.py`` (volumes, tmpfs, secrets, configs),
     ``lifecycle.py`` (health, restart, dependencies, stop), ``resources.py``
-    (limits, devices, capabilities, namespaces, security, logging).
+    (limits, reservations, devices), ``security.py`` (capabilities,
+    privileges, namespaces), ``logs.py`` (the log driver, PG706).
 ``quadlet.py``, ``script.py``
     *How* to write a ``ProjectSpec``: ``UnitFile``s (``units.py``), or the
     ``ScriptModel`` of a POSIX script; ``render.py`` turns them into text
