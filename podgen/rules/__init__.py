@@ -4,6 +4,15 @@ Add a rule: write ``pgNNN_name.py`` with a docstring (why / example / fix)
 and ``RULE = Rule(...)``, import it here, add tests in
 ``tests/rules/test_pgNNN_*.py``, and run ``python -m podgen.report.docs`` to refresh
 the README table (a test fails while it is stale).
+
+In: the typed ``Project`` (``podgen.model``) and a ``RuleContext`` (the rule,
+the ``Target``, its options).  Out: ``Diagnostic``s located at file:line:col,
+each maybe with a ``Fix``: ``apply(project)`` for ``convert`` (run by
+``podgen.rewrite.apply``) and ``SourceEdit``s for ``podgen fix``.  A rule may
+import ``podgen.model``, the load stage's value helpers,
+``podgen.report.diagnostics``, the base modules and the helper modules here
+(``_base``, ``ports``, ``hostfs``, ``_shellcmd``); not rewrite, targets or the
+entry points.
 """
 from __future__ import annotations
 
