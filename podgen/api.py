@@ -148,6 +148,13 @@ def lowering_findings(project, diags: list, opts: Options) -> list:
     return found
 
 
+def rewrite(project, diags: list, *, copy: bool = True, unsafe: bool = False, mark: bool = True):
+    """The rewrite stage as a pipeline step: the findings' automatic fixes applied to the model
+    (a copy, unless ``copy=False``); returns it and the changes (``podgen.rewrite.apply``)."""
+    from podgen.rewrite.apply import apply_fixes
+    return apply_fixes(project, diags, copy=copy, unsafe=unsafe, mark=mark)
+
+
 def convert(opts: Options, *, output_format: str = "quadlet", header_command: str | None = None,
             output_dir: str | None = None) -> ConvertResult:
     from podgen.rewrite.apply import apply_fixes

@@ -17,7 +17,7 @@ the same ``-f`` files and environment Docker Compose was given):
 No image can be pulled: each stack gets a stub image (see
 /work/shared/docs/real-podman.md, "Deploying stacks without their images"),
 computed from podgen's own model of the project (``podgen.api`` load, analyse,
-rewrite and ``emit.spec.lower``, i.e. what the units run): a copy of the
+rewrite and ``targets.podman.lowering.lower``, i.e. what the units run): a copy of the
 busybox tree with a stub script at every path a service runs (``entrypoint[0]``,
 else ``command[0]``, the health check's command and the words of shell health
 checks), ``/bin/sh`` replaced by a wrapper, named users added, imported with
@@ -291,7 +291,7 @@ class StubPlan:
 def model(entry: Entry, host_dir: str, version: tuple):
     """podgen's fixed model and lowered spec of *entry* staged at *host_dir*."""
     from podgen import api
-    from podgen.emit.spec import lower
+    from podgen.targets.podman.lowering import lower
     from podgen.target import Target
     opts = api.Options(files=list(entry.files), cwd=host_dir, environ=entry_environ(entry),
                        target=Target(podman=version))
@@ -408,7 +408,7 @@ def stub_plan(entry: Entry, host_dir: str, version: tuple, engine_root: Path, en
                 plan.groups.add(str(g))
         for m in svc.volumes:
             if getattr(m, "type", None) == "image" and m.source:
-                from podgen.emit.spec import qualify_image
+                from podgen.targets.podman.spec import qualify_image
                 plan.images.add(strip_digest(qualify_image(m.source)))
         # a program inside a bind mount of the project (sentry's ./sentry:/etc/sentry with
         # entrypoint /etc/sentry/entrypoint.sh) comes from the project, not the image
