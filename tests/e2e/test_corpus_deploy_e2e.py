@@ -90,4 +90,8 @@ def test_corpus_entry_starts(mode, entry):
         if res.ok:
             pytest.fail(f"{entry.name} now starts on {mode}: take it off XFAIL ({XFAIL[key]})")
         pytest.xfail(f"{XFAIL[key]}\n{res.message[:3000]}")
-    assert res.ok, f"{res.summary()}\n{res.message}"
+    assert res.ok, f"{res.summary()}\n{res.message}\n--- first attempt\n{res.first_failure}"
+    if res.first_failure:
+        import warnings
+        warnings.warn(f"{entry.name} on {mode} started only on the second attempt; the first failed with:\n"
+                      f"{res.first_failure[:2000]}", stacklevel=1)
