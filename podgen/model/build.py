@@ -127,6 +127,9 @@ def _service(name: str, spec: YMap, parent: YMap) -> Service:
             setattr(svc, key, scalar_text(value))
         elif key in _TEXT_LISTS:
             setattr(svc, key, [scalar_text(v) for v in value])
+            if key == "tmpfs":          # each item's place (PG701 points at a tmpfs option podgen drops)
+                for i, ipos in enumerate(getattr(value, "ipos", ())):
+                    spans[(key, i)] = _span(ipos)
         else:
             reader = _READERS.get(key)
             if reader is not None:

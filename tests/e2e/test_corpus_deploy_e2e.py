@@ -35,22 +35,14 @@ TOTAL_TIMEOUT = 45 * 60
 KNOWN: dict = {}
 
 # (mode, entry) -> podgen bug (the exact failure is in the test's output)
-_WASM = ("podgen bug: `runtime: io.containerd.wasmedge.v1` (a containerd shim) is passed on as "
-         "--runtime and reported by nothing; Podman: 'default OCI runtime \"io.containerd.wasmedge.v1\" "
-         "not found'")
 _OVERLAY = ("podgen bug: a Swarm `driver: overlay` network is passed on as the network driver and reported "
             "by nothing; Podman: 'failed to find driver or plugin \"overlay\"' (5.4), 'unsupported driver "
             "overlay' (4.3); on one host it is a bridge")
-_TMPFS_UID = ("podgen bug: tmpfs options uid=1000,gid=1000 (Docker passes them to the kernel's tmpfs) are "
-              "passed on to --tmpfs and reported by nothing; Podman 4.3 and 5.4: 'unknown mount option "
-              "\"uid=1000\": invalid mount option'")
 _PASTA_43 = ("podgen bug: network_mode 'pasta:--ipv4-only,--mtu,1280' for a Podman 4.3 target is passed on and "
              "reported by nothing; Podman 4.3.1: 'invalid option for network pasta: unknown bridge network "
              "option: --ipv4-only'")
 XFAIL: dict = {
-    **{(m, "11notes-unifi__compose.yml"): _TMPFS_UID for m in cd.MODES},
     ("podman43-script", "podman-test__pasta_opts.yml"): _PASTA_43,
-    **{(m, "awesome-compose__wasmedge-kafka-mysql.yml"): _WASM for m in cd.MODES},
     **{(m, "caddy-docker-proxy__standalone-swarm-example.yml"): _OVERLAY for m in cd.MODES},
 }
 

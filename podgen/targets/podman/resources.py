@@ -11,6 +11,7 @@ add)`` (see ``keys.py``).
 """
 from __future__ import annotations
 
+from podgen.report.diagnostics import Severity
 from podgen.targets.podman.lifecycle import restart_policy
 from podgen.targets.podman.spec import Opt, podman_size, raw_opt
 
@@ -177,5 +178,36 @@ def sysctls(low, svc, spec, add):
         add(Opt("--sysctl", f"{k}={v}", "Sysctl", "words", since=(4, 6), source="sysctls"))
 
 
+# OCI runtimes in Podman's default runtime table (containers/common, Podman 4.3.1: crun runc runj kata runsc
+# krun; 5.4.2 adds crun-vm crun-wasm youki ocijail): Podman starts them when they are installed
+_PODMAN_RUNTIMES = frozenset(("crun", "runc", "runj", "kata", "runsc", "krun", "crun-vm", "crun-wasm", "youki",
+                              "ocijail"))
+
+
 def runtime(low, svc, spec, add):
-    add(raw_opt(svc, "runtime", "--runtime"))
+    value = svc.raw.get("runtime")
+    if value is None:
+        return
+    name = str(value)
+    span = svc.span_of("runtime")
+    why = None
+    if name.startswith("io.containerd."):
+        why = (f"'{name}' is a containerd shim, which Podman cannot use")
+        if "wasm" in name or name.split(".")[2:3] in (["spin"], ["slight"], ["wws"], ["lunatic"]):
+            why += ("; Podman runs WebAssembly with crun built with wasm support: 'runtime: crun-wasm' "
+                    "where it is installed (Podman switches to it by itself for wasi/wasm images), or run the "
+                    "image, annotated module.wasm.image/variant=compat, with a crun built with wasm support")
+    elif name in ("nvidia", "nvidia-container-runtime"):
+        why = ("'nvidia' is Docker's nvidia-container-runtime; Podman uses CDI instead: "
+               "'devices: [nvidia.com/gpu=all]' after 'nvidia-ctk cdi generate'")
+    if why is not None:
+        spec.notes.append(("PG701", low.warn(
+            "PG701", svc, span, f"service {svc.name!r}: runtime {name!r} was not converted ({why})")))
+        return
+    if name not in _PODMAN_RUNTIMES and not name.startswith("/"):
+        spec.notes.append(("PG701", low.warn(
+            "PG701", svc, span,
+            f"service {svc.name!r}: runtime {name!r} is passed on, but it is not one of Podman's default OCI "
+            "runtimes: Podman starts it only if it is configured in containers.conf ([engine.runtimes]) "
+            "or given as an absolute path", severity=Severity.INFO)))
+    add(Opt("--runtime", name, source="runtime", span=svc.keys.get("runtime")))

@@ -29,9 +29,65 @@ def volumes(low, svc, spec, add):
                      "not use it unless labelling is off (as Podman's docs advise for socket mounts)"))
 
 
+# The options Podman's mount option parser (pkg/util ProcessOptions, 4.3.1 and 5.4.2) accepts for a tmpfs
+# and passes on; any other ("uid=1000", "noatime", ...) makes `podman run` fail with "unknown mount option".
+# (noswap: 5.x and rootful only; noatime: after 5.4.)
+_TMPFS_OPTIONS = frozenset(("size", "mode", "rw", "ro", "exec", "noexec", "suid", "nosuid", "dev", "nodev",
+                            "tmpcopyup", "notmpcopyup", "private", "rprivate", "slave", "rslave", "shared",
+                            "rshared", "unbindable", "runbindable", "U"))
+
+
 def tmpfs(low, svc, spec, add):
-    for t in svc.tmpfs:
-        add(Opt("--tmpfs", t, "Tmpfs", "line", since=(4, 5), source="tmpfs"))
+    for i, t in enumerate(svc.tmpfs):
+        span = svc.spans.get(("tmpfs", i)) or svc.keys.get("tmpfs") or svc.span
+        add(Opt("--tmpfs", _tmpfs_value(low, svc, spec, t, span), "Tmpfs", "line", since=(4, 5),
+                source="tmpfs", span=span))
+
+
+def _tmpfs_value(low, svc, spec, item: str, span) -> str:
+    """``/path:opts`` with only the options Podman accepts; PG701 at each option dropped."""
+    target, sep, opts = item.partition(":")
+    if not sep:
+        return item
+    kept, owner, pos = [], {}, len(target) + 1
+    for opt in opts.split(","):
+        key, _, value = opt.partition("=")
+        at, pos = _offset_span(span, pos), pos + len(opt) + 1
+        if key in _TMPFS_OPTIONS:
+            kept.append(opt)
+        elif key in ("uid", "gid") and value:
+            owner[key] = (value, at, opt)
+        elif opt:
+            spec.notes.append(("PG701", low.warn(
+                "PG701", svc, at, f"service {svc.name!r}: tmpfs option {opt!r} of {target} is not a Podman "
+                "tmpfs option and was not converted (Podman accepts size, mode, ro, exec/noexec, "
+                "suid/nosuid, dev/nodev, tmpcopyup/notmpcopyup, U)")))
+    if owner:
+        uid, gid = (owner.get(k, (None,))[0] for k in ("uid", "gid"))
+        if uid is not None and gid is not None and (svc.user or "").strip() == f"{uid}:{gid}":
+            # Podman's U on a tmpfs mounts it with uid=/gid= of the container's user (libpod, 4.3.1 and 5.4.2)
+            if "U" not in kept:
+                kept.append("U")
+        else:
+            for _, at, opt in owner.values():
+                spec.notes.append(("PG701", low.warn(
+                    "PG701", svc, at,
+                    f"service {svc.name!r}: tmpfs option {opt!r} of {target} was not converted: Podman refuses "
+                    "uid=/gid= for a tmpfs; the tmpfs belongs to the container's root (rootless: your own "
+                    "user on the host), mode 1777 unless mode= says otherwise; to give it to the service's user, "
+                    "set 'user: UID:GID' on the service and both uid= and gid= of that user (podgen then uses "
+                    "Podman's U option)")))
+    return target + (":" + ",".join(kept) if kept else "")
+
+
+def _offset_span(span, offset: int):
+    """The place ``offset`` characters into the scalar at ``span`` (past its opening quote), when it is on one line."""
+    if not span or not span.line or not span.col:
+        return span
+    import linecache
+    line = linecache.getline(span.file, span.line)
+    quote = 1 if line[span.col - 1:span.col] in ("'", '"') else 0
+    return type(span)(span.file, span.line, span.col + quote + offset)
 
 
 def secrets(low, svc, spec, add):
