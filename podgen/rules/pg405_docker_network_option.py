@@ -77,7 +77,7 @@ def check(project, ctx):
         driver = (net.driver or "bridge").lower()
         for opt, value in net.driver_opts.items():
             span = net.spans.get(("driver_opts", opt)) or net.keys.get("driver_opts") or net.span
-            if driver == "bridge":
+            if driver in ("bridge", "overlay"):        # PG406 makes an overlay a bridge
                 found = _bridge_option(project, ctx, key, net, opt, value, span)
             elif driver in ("macvlan", "ipvlan"):
                 found = _link_option(ctx, key, net, driver, opt, value, span)

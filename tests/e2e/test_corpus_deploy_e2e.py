@@ -35,15 +35,7 @@ TOTAL_TIMEOUT = 45 * 60
 KNOWN: dict = {}
 
 # (mode, entry) -> podgen bug (the exact failure is in the test's output)
-_OVERLAY = ("podgen bug: a Swarm `driver: overlay` network is passed on as the network driver and reported "
-            "by nothing; Podman: 'failed to find driver or plugin \"overlay\"' (5.4), 'unsupported driver "
-            "overlay' (4.3); on one host it is a bridge")
-_PASTA_43 = ("podgen bug: network_mode 'pasta:--ipv4-only,--mtu,1280' for a Podman 4.3 target is passed on and "
-             "reported by nothing; Podman 4.3.1: 'invalid option for network pasta: unknown bridge network "
-             "option: --ipv4-only'")
 XFAIL: dict = {
-    ("podman43-script", "podman-test__pasta_opts.yml"): _PASTA_43,
-    **{(m, "caddy-docker-proxy__standalone-swarm-example.yml"): _OVERLAY for m in cd.MODES},
 }
 
 
