@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 
-from podgen.load.hints import type_hint
 from podgen.load.yamlload import YMap, YSeq
 
 SUPPORTED_KEYWORDS = frozenset((
@@ -237,7 +236,7 @@ class Validator:
                 if errors is not None:
                     errors.append(_Error(
                         f"{describe_path(path)} must be {_expect_words(expected)}, not {_type_name(value)}",
-                        pos, hint=type_hint(path, expected), depth=len(path)))
+                        pos, hint=_hint(path, expected), depth=len(path)))
                 return False
             checks.append(check_type)
         if "enum" in schema:
@@ -465,7 +464,7 @@ class Validator:
                         wanted.append(w)
             errors.append(_Error(f"{describe_path(path)} must be {' or '.join(wanted) or 'valid'}, "
                                  f"not {_type_name(value)}", pos, depth=len(path),
-                                 hint=type_hint(path, [t for ts in types for t in (ts or [])])))
+                                 hint=_hint(path, [t for ts in types for t in (ts or [])])))
             return False
         return check_choice
 
@@ -571,3 +570,9 @@ def _unknown_key(key, path, known, patterns, pos) -> _Error:
                       hint=f"names here must match {names[0]}: letters, digits, '.', '_', '-'"
                       if names[0] == "^[a-zA-Z0-9._-]+$" else f"names here must match {names[0]}")
     return _Error(f"unknown key {key!r} {owner}", pos, hint=hint, depth=len(path) + 1)
+
+
+def _hint(path: tuple, expected) -> str | None:
+    """``hints.type_hint``, imported only when a message is written (not on the way of a valid file)."""
+    from podgen.load.hints import type_hint
+    return type_hint(path, expected)
