@@ -9,7 +9,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-CORPUS = Path(os.environ.get("PODGEN_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+# resolved: podgen reports real paths, and shared/ may be a symlink
+CORPUS = Path(os.environ.get("PODGEN_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")).resolve()
 PARITY_FIELDS = ("image", "command", "entrypoint", "environment", "ports", "networks",
                  "volumes", "depends_on", "restart", "healthcheck")
 

@@ -270,6 +270,7 @@ def _pg501_option_names(rule) -> dict:
 class StubPlan:
     project: str = ""
     images: set = field(default_factory=set)
+    platforms: dict = field(default_factory=dict)  # image -> the platform: of its service (os/arch[/variant])
     paths: set = field(default_factory=set)       # absolute paths to put a stub at
     words: set = field(default_factory=set)       # bare command names (stubs in PATH_DIRS)
     users: set = field(default_factory=set)       # named users of user:
@@ -371,6 +372,10 @@ def stub_plan(entry: Entry, host_dir: str, version: tuple, engine_root: Path, en
         svc = fixed.services[c.service]
         plan.containers.append(c.name)
         plan.images.add(strip_digest(c.image))
+        if svc.raw.get("platform"):
+            # podman run --platform X finds a local image only if it is of platform X (else it
+            # pulls): the stub stands for an image built or pulled for that platform
+            plan.platforms[strip_digest(c.image)] = str(svc.raw["platform"])
         if c.oneshot:
             plan.oneshot.add(c.name)
             argv = [str(a) for a in (c.entrypoint or [])] + [str(a) for a in (c.command or [])] \
@@ -522,13 +527,22 @@ def import_stub(engine, plan: StubPlan, tmp: Path) -> str:
     build_stub_tree(plan, engine.root / h.BUSYBOX_TREE.lstrip("/"), host_tree)
     subprocess.run(["chown", "-R", "-h", "1000:1000", str(host_tree)], check=True, timeout=60)
     stub_tag = f"localhost/podgen-corpus-stub:{plan.project.lower()}"[:120]
-    tags = " ".join(shlex.quote(t) for t in sorted(plan.images))
-    r = engine.sh(f"""set -e
-tar --owner=0 --group=0 --numeric-owner -C {shlex.quote(str(ENGINE_HOME / tree_rel))} -cf - . |
-    podman import --change 'ENTRYPOINT ["/podgen-stub/stub"]' - {shlex.quote(stub_tag)} >/dev/null
-for t in {tags}; do podman tag {shlex.quote(stub_tag)} "$t"; done
-rm -rf {shlex.quote(str(ENGINE_HOME / tree_rel))}
-""", timeout=180)
+    tree = shlex.quote(str(ENGINE_HOME / tree_rel))
+    script = "set -e\n"
+    # one import per platform (podman import --os/--arch/--variant), tagged as that platform's images
+    for platform in sorted({None, *plan.platforms.values()}, key=lambda p: p or ""):
+        tag = stub_tag if platform is None else f"{stub_tag}-{re.sub(r'[^a-z0-9]+', '-', platform.lower())}"
+        flags = ""
+        if platform:
+            parts = platform.split("/")
+            flags = " ".join(f"--{k} {shlex.quote(v)}" for k, v in zip(("os", "arch", "variant"), parts) if v)
+        images = sorted(i for i in plan.images if plan.platforms.get(i) == platform)
+        script += (f"tar --owner=0 --group=0 --numeric-owner -C {tree} -cf - . |\n"
+                   f"    podman import {flags} --change 'ENTRYPOINT [\"/podgen-stub/stub\"]' - "
+                   f"{shlex.quote(tag)} >/dev/null\n"
+                   f"for t in {' '.join(shlex.quote(t) for t in images)}; do podman tag {shlex.quote(tag)} \"$t\"; done\n")
+    script += f"rm -rf {tree}\n"
+    r = engine.sh(script, timeout=180)
     if r.returncode != 0:
         raise AssertionError(f"stub image import failed: {r.stdout}{r.stderr}")
     return stub_tag
@@ -897,6 +911,10 @@ def start_api_service(engine) -> None:
 # --------------------------------------------------------------------------
 # background workers: one engine per mode, started once per session
 
+# (mode, entry) pairs the test knows cannot start (its KNOWN list): no second attempt
+NO_RETRY: set = set()
+
+
 class Worker:
     def __init__(self, mode: str, todo: list):
         self.mode = mode
@@ -929,7 +947,7 @@ class Worker:
                 if not self.engine.alive():
                     raise h.HarnessError(f"{self.mode}: engine died")
                 res = run_entry(self.engine, self.mode, entry, config)
-                if not res.ok and self.engine.alive():
+                if not res.ok and self.engine.alive() and (self.mode, entry.name) not in NO_RETRY:
                     # One more attempt from a clean state: a stack of dozens of units on a loaded
                     # 2-core machine can lose a race once (seen once: rootlessport refusing port 25
                     # right after the sysctl allowed it).  A real failure fails twice; the first
